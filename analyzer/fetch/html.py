@@ -1,0 +1,95 @@
+"""HTML → main content as Markdown-ish text with headings kept, plus page metadata.
+
+BeautifulSoup on lxml: drop script/style/nav/footer/cookie banners, read JSON-LD and OpenGraph first.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+
+from bs4 import BeautifulSoup, Tag
+
+from analyzer.fetch.parse import flatten_metadata
+from analyzer.models import MetadataField
+
+_DROP_TAGS = ("script", "style", "noscript", "template", "svg", "canvas", "iframe", "nav", "footer", "form", "button", "header")
+_BANNER = re.compile(r"cookie|consent|gdpr|banner|newsletter|subscribe|popup|modal|advert|sidebar|breadcrumb", re.I)
+_BLOCKS = {"p", "li", "pre", "blockquote", "td", "th", "dd", "dt", "figcaption"}
+
+
+@dataclass
+class HtmlPage:
+    markdown: str
+    title: str | None
+    metadata: list[MetadataField] = field(default_factory=list)
+
+
+def html_to_markdown(html: str, *, base_url: str | None = None) -> HtmlPage:
+    soup = BeautifulSoup(html, "lxml")
+    metadata = _page_metadata(soup)
+    title = soup.title.get_text(" ", strip=True) if soup.title else None
+    if title:
+        metadata.append(MetadataField(key="html:title", value=title, source="html"))
+    for tag in soup(_DROP_TAGS):
+        tag.decompose()
+    for tag in soup.find_all(True):
+        if not isinstance(tag, Tag) or tag.attrs is None:
+            continue
+        ident = " ".join([tag.get("id") or "", *(tag.get("class") or [])]) if isinstance(tag.get("class"), list | None) else str(tag.get("id"))
+        if ident.strip() and _BANNER.search(ident) and tag.name not in ("body", "html", "main", "article"):
+            tag.decompose()
+    root = soup.find("main") or soup.find("article") or soup.body or soup
+    lines: list[str] = []
+    _walk(root, lines)
+    text = "\n".join(lines)
+    text = re.sub(r"\n{3,}", "\n\n", text).strip()
+    return HtmlPage(markdown=text, title=title, metadata=metadata)
+
+
+def _walk(node: Tag, lines: list[str]) -> None:
+    for child in node.children:
+        if not isinstance(child, Tag):
+            continue
+        name = child.name or ""
+        if re.fullmatch(r"h[1-6]", name):
+            heading = child.get_text(" ", strip=True)
+            if heading:
+                lines.append("")
+                lines.append("#" * int(name[1]) + " " + heading)
+                lines.append("")
+        elif name in _BLOCKS:
+            text = child.get_text(" ", strip=True) if name != "pre" else child.get_text()
+            if text:
+                lines.append(("- " if name == "li" else "") + text)
+                if name != "li":
+                    lines.append("")
+        elif name in ("ul", "ol", "table", "tr", "thead", "tbody", "div", "section", "article", "main", "span", "dl", "body", "figure", "details", "summary", "a", "em", "strong", "code", "aside"):
+            before = len(lines)
+            _walk(child, lines)
+            if len(lines) == before and name in ("span", "a", "em", "strong", "code", "div", "summary", "section"):
+                text = child.get_text(" ", strip=True)
+                if text:
+                    lines.append(text)
+        else:
+            text = child.get_text(" ", strip=True)
+            if text:
+                lines.append(text)
+
+
+def _page_metadata(soup: BeautifulSoup) -> list[MetadataField]:
+    fields: list[MetadataField] = []
+    for script in soup.find_all("script", type="application/ld+json"):
+        try:
+            data = json.loads(script.string or script.get_text() or "")
+        except ValueError:
+            continue
+        fields.extend(flatten_metadata(data, source="json_ld", limit=100))
+    for meta in soup.find_all("meta"):
+        key = meta.get("property") or meta.get("name")
+        value = meta.get("content")
+        if isinstance(key, str) and isinstance(value, str) and value.strip():
+            if key.startswith(("og:", "twitter:")) or key in ("description", "keywords", "author"):
+                fields.append(MetadataField(key=key, value=value.strip()[:2000], source="opengraph" if key.startswith("og:") else "html_meta"))
+    return fields

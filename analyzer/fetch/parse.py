@@ -1,0 +1,186 @@
+"""Turn raw listing content (Markdown, HTML, plain text, JSON) into a Listing.
+
+Shared by local files and by every remote source, so a saved page and the same page fetched from its URL
+give the same text and sections.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import datetime
+from typing import Literal
+
+import yaml
+
+from analyzer.errors import InputError
+from analyzer.models import Listing, MetadataField, Section
+
+SourceType = Literal["file", "stdin", "url", "huggingface", "github"]
+
+_FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)", re.DOTALL)
+_ATX_HEADING = re.compile(r"^(#{1,6})[ \t]+(.+?)[ \t#]*$")
+_FENCE = re.compile(r"^\s*(```|~~~)")
+
+
+def split_front_matter(text: str) -> tuple[list[MetadataField], str]:
+    """Split YAML front matter off a Markdown document. Malformed YAML is kept as text, not an error."""
+    match = _FRONT_MATTER.match(text)
+    if not match:
+        return [], text
+    try:
+        data = yaml.safe_load(match.group(1))
+    except yaml.YAMLError:
+        return [], text
+    if not isinstance(data, dict):
+        return [], text
+    return flatten_metadata(data, source="front_matter"), text[match.end():]
+
+
+def flatten_metadata(data: object, *, source: str, prefix: str = "", limit: int = 400) -> list[MetadataField]:
+    """Flatten nested JSON/YAML into key/value facts: lists become one field per scalar item."""
+    fields: list[MetadataField] = []
+
+    def walk(value: object, key: str) -> None:
+        if len(fields) >= limit:
+            return
+        if isinstance(value, dict):
+            for k, v in value.items():
+                walk(v, f"{key}.{k}" if key else str(k))
+        elif isinstance(value, list):
+            for item in value:
+                walk(item, key)
+        elif value is None:
+            return
+        else:
+            text = str(value).strip()
+            if text:
+                fields.append(MetadataField(key=key or "value", value=text[:2000], source=source))
+
+    walk(data, prefix)
+    return fields
+
+
+def markdown_sections(text: str) -> list[Section]:
+    """Split Markdown on ATX headings (ignoring '#' lines inside code fences)."""
+    sections: list[Section] = []
+    heading, level, buf = "", 0, []
+    in_fence = False
+    for line in text.splitlines():
+        if _FENCE.match(line):
+            in_fence = not in_fence
+        m = None if in_fence else _ATX_HEADING.match(line)
+        if m:
+            body = "\n".join(buf).strip()
+            if body or heading:
+                sections.append(Section(heading=heading, level=level, text=body))
+            heading, level, buf = _clean_heading(m.group(2)), len(m.group(1)), []
+        else:
+            buf.append(line)
+    body = "\n".join(buf).strip()
+    if body or heading:
+        sections.append(Section(heading=heading, level=level, text=body))
+    return sections
+
+
+def _clean_heading(raw: str) -> str:
+    text = re.sub(r"!\[[^\]]*\]\([^)]*\)", "", raw)  # images in headings
+    text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)  # links -> their text
+    text = re.sub(r"<[^>]+>", "", text)
+    return text.strip(" *_`").strip()
+
+
+def guess_title(sections: list[Section], metadata: list[MetadataField], fallback: str) -> str:
+    for key in ("title", "name", "model_name", "og:title", "pretty_name"):
+        for m in metadata:
+            if m.key.lower() == key and m.value.strip():
+                return m.value.strip()[:200]
+    # A heading is the title only when the page opens with it; a card that starts with prose and
+    # later has "# Key Features" is better named by its file or URL.
+    first = next((s for s in sections if s.heading or s.text), None)
+    if first is not None and first.heading and first.level <= 2:
+        return first.heading[:200]
+    return fallback
+
+
+def detect_format(name: str, content_type: str | None, text: str) -> Literal["markdown", "html", "json", "text"]:
+    ct = (content_type or "").split(";")[0].strip().lower()
+    lower = name.lower()
+    if ct in ("text/html", "application/xhtml+xml") or lower.endswith((".html", ".htm", ".xhtml")):
+        return "html"
+    if ct.endswith("json") or lower.endswith(".json"):
+        return "json"
+    if ct in ("text/markdown", "text/x-markdown") or lower.endswith((".md", ".markdown", ".mdx")):
+        return "markdown"
+    head = text.lstrip()[:500].lower()
+    if head.startswith(("<!doctype html", "<html")) or "<body" in head:
+        return "html"
+    if head.startswith(("{", "[")):
+        try:
+            json.loads(text)
+            return "json"
+        except ValueError:
+            pass
+    return "markdown" if ct in ("", "text/plain") else "text"
+
+
+def build_listing(
+    text: str,
+    *,
+    source: str,
+    source_type: SourceType,
+    name_hint: str = "",
+    content_type: str | None = None,
+    canonical_url: str | None = None,
+    revision: str | None = None,
+    fetched_at: datetime | None = None,
+    extra_metadata: list[MetadataField] | None = None,
+) -> Listing:
+    """Parse content of any supported format into a Listing."""
+    fmt = detect_format(name_hint or source, content_type, text)
+    metadata: list[MetadataField] = list(extra_metadata or [])
+    if fmt == "html":
+        from analyzer.fetch.html import html_to_markdown
+
+        page = html_to_markdown(text, base_url=canonical_url)
+        metadata.extend(page.metadata)
+        body = page.markdown
+    elif fmt == "json":
+        body, json_meta = _json_listing(text, source)
+        metadata.extend(json_meta)
+    else:
+        front, body = split_front_matter(text)
+        metadata.extend(front)
+    body = body.strip()
+    if not body and not metadata:
+        raise InputError(f"{source}: the listing has no readable text", hint="check that the file or page is a model/agent listing")
+    sections = markdown_sections(body) if fmt != "text" else [Section(heading="", level=0, text=body)]
+    fallback = name_hint.rsplit("/", 1)[-1].rsplit(".", 1)[0] or source
+    return Listing(
+        source=source,
+        source_type=source_type,
+        canonical_url=canonical_url,
+        title=guess_title(sections, metadata, fallback),
+        text=body,
+        sections=sections,
+        metadata=metadata,
+        content_hash=Listing.hash_text(body),
+        revision=revision,
+        fetched_at=fetched_at,
+        content_type=content_type,
+    )
+
+
+_TEXT_KEYS = ("readme", "card", "model_card", "description", "text", "content", "body", "summary", "about")
+
+
+def _json_listing(text: str, source: str) -> tuple[str, list[MetadataField]]:
+    try:
+        data = json.loads(text)
+    except ValueError as exc:
+        raise InputError(f"{source}: not valid JSON ({exc})", hint="pass a Markdown, HTML, text or JSON listing") from None
+    if not isinstance(data, dict):
+        return json.dumps(data, indent=2, ensure_ascii=False), []
+    parts = [str(data[k]) for k in _TEXT_KEYS if isinstance(data.get(k), str) and data[k].strip()]
+    rest = {k: v for k, v in data.items() if k not in _TEXT_KEYS}
+    return "\n\n".join(parts), flatten_metadata(rest, source="json")

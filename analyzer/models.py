@@ -1,0 +1,445 @@
+"""Pydantic models: the contract between the pipeline stages and the JSON output.
+
+Design rules, so that the extraction models can serve as OpenAI strict structured-output schemas:
+no free-form dicts (key/value lists instead), every field required in the schema (optional values are
+typed `X | None`), enums for categorical values.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+
+SCHEMA_VERSION = "1.0"
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", use_enum_values=False, validate_assignment=False)
+
+
+# --------------------------------------------------------------------------- vocabularies
+
+
+class FactorKey(StrEnum):
+    AUTONOMY_OF_ACTION = "autonomy_of_action"
+    GOAL_DRIVEN_PLANNING = "goal_driven_planning"
+    SELF_MODIFICATION = "self_modification"
+    DYNAMIC_TOOL_USE = "dynamic_tool_use"
+    PERSISTENT_MEMORY = "persistent_memory"
+    CONTEXTUAL_AWARENESS = "contextual_awareness"
+    DYNAMIC_IDENTITY = "dynamic_identity"
+    MULTI_AGENT_INTERACTIONS = "multi_agent_interactions"
+    NON_DETERMINISM = "non_determinism"
+    OPACITY_REFLEXIVITY = "opacity_reflexivity"
+
+
+FACTOR_ORDER: tuple[FactorKey, ...] = tuple(FactorKey)
+
+FACTOR_NAMES: dict[FactorKey, str] = {
+    FactorKey.AUTONOMY_OF_ACTION: "Autonomy of Action",
+    FactorKey.GOAL_DRIVEN_PLANNING: "Goal-Driven Planning",
+    FactorKey.SELF_MODIFICATION: "Self-Modification",
+    FactorKey.DYNAMIC_TOOL_USE: "Dynamic Tool Use",
+    FactorKey.PERSISTENT_MEMORY: "Persistent Memory",
+    FactorKey.CONTEXTUAL_AWARENESS: "Contextual Awareness",
+    FactorKey.DYNAMIC_IDENTITY: "Dynamic Identity",
+    FactorKey.MULTI_AGENT_INTERACTIONS: "Multi-Agent Interactions",
+    FactorKey.NON_DETERMINISM: "Non-Determinism",
+    FactorKey.OPACITY_REFLEXIVITY: "Opacity & Reflexivity",
+}
+
+
+class Kind(StrEnum):
+    """What sort of system the listing describes; the rubric's floors depend on it."""
+
+    IMAGE_VIDEO_AUDIO_MODEL = "image-video-audio-model"
+    TEXT_LLM = "text-llm"
+    TOOL_CALLING_LLM = "tool-calling-llm"
+    CLASSIFIER_EMBEDDING_ASR = "classifier-embedding-asr"
+    MCP_SERVER_OR_TOOL = "mcp-server-or-tool"
+    CODING_AGENT = "coding-agent"
+    BROWSER_OR_COMPUTER_USE_AGENT = "browser-or-computer-use-agent"
+    MULTI_AGENT_FRAMEWORK = "multi-agent-framework"
+    AUTONOMOUS_AGENT = "autonomous-agent"
+    AGENT_FRAMEWORK = "agent-framework"
+    MEMORY_SYSTEM = "memory-system"
+    ASSISTANT_APP = "assistant-app"
+    UNKNOWN = "unknown"
+
+
+KIND_LABELS: dict[Kind, str] = {
+    Kind.IMAGE_VIDEO_AUDIO_MODEL: "image / video / audio generation model",
+    Kind.TEXT_LLM: "text LLM without agent features",
+    Kind.TOOL_CALLING_LLM: "LLM advertised for tool calling / agents",
+    Kind.CLASSIFIER_EMBEDDING_ASR: "classifier / embedding / ASR / segmentation model",
+    Kind.MCP_SERVER_OR_TOOL: "MCP server or tool",
+    Kind.CODING_AGENT: "coding agent",
+    Kind.BROWSER_OR_COMPUTER_USE_AGENT: "browser / computer-use agent",
+    Kind.MULTI_AGENT_FRAMEWORK: "multi-agent framework",
+    Kind.AUTONOMOUS_AGENT: "autonomous task / research agent",
+    Kind.AGENT_FRAMEWORK: "single-agent framework / SDK",
+    Kind.MEMORY_SYSTEM: "memory system for agents",
+    Kind.ASSISTANT_APP: "assistant app (chat UI, RAG app, IDE assistant)",
+    Kind.UNKNOWN: "unknown kind of system",
+}
+
+
+class Modality(StrEnum):
+    TEXT = "text"
+    IMAGE = "image"
+    VIDEO = "video"
+    AUDIO = "audio"
+    CODE = "code"
+    STRUCTURED_DATA = "structured-data"
+    ACTIONS = "actions"  # tool calls, clicks, commands: output that acts rather than informs
+
+
+class FactorStatus(StrEnum):
+    STATED = "stated"  # the listing states evidence for the value
+    NOT_STATED = "not_stated"  # no evidence: the value is the floor for the kind
+    UNKNOWN = "unknown"  # extraction failed: no value at all
+
+
+class LayerId(StrEnum):
+    L1 = "L1"
+    L2 = "L2"
+    L3 = "L3"
+    L4 = "L4"
+    L5 = "L5"
+    L6 = "L6"
+    L7 = "L7"
+
+
+LAYER_NAMES: dict[LayerId, str] = {
+    LayerId.L1: "Foundation Models",
+    LayerId.L2: "Data Operations",
+    LayerId.L3: "Agent Frameworks",
+    LayerId.L4: "Deployment & Infrastructure",
+    LayerId.L5: "Evaluation & Observability",
+    LayerId.L6: "Security & Compliance",
+    LayerId.L7: "Agent Ecosystem",
+}
+
+
+class LayerStatus(StrEnum):
+    MAPPED = "mapped"
+    NOT_CERTAIN = "not_certain"
+
+
+class MitigationKind(StrEnum):
+    SANDBOX = "sandbox"  # containers, VMs, restricted execution
+    APPROVAL_GATE = "approval_gate"  # human confirms risky actions
+    ALLOW_LIST = "allow_list"  # restricted tools, paths, domains, commands
+    GUARDRAIL = "guardrail"  # input/output filters, safety classifiers, moderation
+    ACCESS_CONTROL = "access_control"  # auth, scoped tokens, least privilege
+    AUDIT_LOG = "audit_log"  # tracing / logging of actions
+    READ_ONLY = "read_only"  # read-only mode or scope
+
+
+class Severity(StrEnum):
+    INFO = "info"
+    WARNING = "warning"
+    ERROR = "error"
+
+
+# --------------------------------------------------------------------------- value types
+
+
+def _factor_value(v: float) -> float:
+    if isinstance(v, bool) or not math.isfinite(v):
+        raise ValueError("factor value must be a finite number")
+    if v < 0.0 or v > 1.0:
+        raise ValueError(f"factor value {v} is outside 0.0–1.0")
+    snapped = round(v * 10) / 10
+    if abs(snapped - v) > 0.0101:
+        raise ValueError(f"factor value {v} is not on the 0.1 grid (use e.g. {snapped:.1f})")
+    return snapped
+
+
+FactorValue = Annotated[float, AfterValidator(_factor_value)]
+
+
+# --------------------------------------------------------------------------- the listing
+
+
+class Section(_Model):
+    heading: str = Field(description="Section heading as written; '' for text before the first heading.")
+    level: int = Field(description="Heading level 1–6; 0 for the preamble.")
+    text: str
+
+
+class MetadataField(_Model):
+    """One metadata fact: an HF API field, a front-matter key, an OpenGraph/JSON-LD property."""
+
+    key: str
+    value: str
+    source: str = Field(description="Where it came from: 'front_matter', 'hf_api', 'github_api', 'json_ld', 'opengraph', 'manifest'.")
+
+
+class Listing(_Model):
+    source: str = Field(description="What the user gave: a path, '-', or a URL.")
+    source_type: Literal["file", "stdin", "url", "huggingface", "github"]
+    canonical_url: str | None
+    title: str
+    text: str = Field(description="The clean text the extractors read (Markdown-ish).")
+    sections: list[Section]
+    metadata: list[MetadataField]
+    content_hash: str = Field(description="sha256 of `text`, hex.")
+    revision: str | None = Field(description="HF sha, git ref, or ETag/Last-Modified of what was analysed.")
+    fetched_at: datetime | None
+    content_type: str | None
+
+    def meta(self, key: str) -> list[str]:
+        """All values of a metadata key (case-insensitive)."""
+        k = key.lower()
+        return [m.value for m in self.metadata if m.key.lower() == k]
+
+    @staticmethod
+    def hash_text(text: str) -> str:
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+# --------------------------------------------------------------------------- extraction output
+
+
+class Evidence(_Model):
+    quote: str = Field(description="Verbatim quote from the listing text or a metadata value.", max_length=600)
+    location: str = Field(description="Section heading, or 'metadata:<key>' for a metadata field.", max_length=200)
+    verified: bool | None = Field(description="True when the quote was found in the listing; None when not checked.")
+
+
+class FactorAssessment(_Model):
+    key: FactorKey
+    name: str
+    value: FactorValue | None = Field(description="0.0–1.0 in 0.1 steps; None only when status is 'unknown'.")
+    status: FactorStatus
+    rationale: str = Field(max_length=800)
+    evidence: list[Evidence]
+    floor_applied: bool = Field(description="True when the value is the kind's floor because no grounded evidence supports more.")
+
+    @model_validator(mode="after")
+    def _value_matches_status(self) -> FactorAssessment:
+        if self.status is FactorStatus.UNKNOWN and self.value is not None:
+            raise ValueError(f"{self.key}: status 'unknown' must have no value")
+        if self.status is not FactorStatus.UNKNOWN and self.value is None:
+            raise ValueError(f"{self.key}: a value is required unless status is 'unknown'")
+        return self
+
+
+class LayerStatement(_Model):
+    """What the listing states about one MAESTRO layer (drives the mapped / not-certain rule)."""
+
+    layer: LayerId
+    stated: str | None = Field(description="Short summary of what the listing states for this layer; None if nothing.", max_length=400)
+    evidence: list[Evidence]
+
+
+class ExposureFacts(_Model):
+    """Facts that feed the derived CVSS v4.0 vector. Each is what the listing states, not a guess."""
+
+    network_service: bool = Field(description="Runs as a network-reachable service or hosted API (vs local library/weights).")
+    processes_untrusted_content: bool = Field(description="Reads web pages, emails, repos, documents or other untrusted input.")
+    executes_code: bool = Field(description="Runs shell commands or generated code.")
+    writes_files: bool = Field(description="Creates or edits files.")
+    controls_browser_or_desktop: bool
+    uses_credentials: bool = Field(description="Holds or uses API keys, OAuth tokens, logins.")
+    acts_on_external_systems: bool = Field(description="Changes state outside itself: APIs, repos, messages, payments, infra.")
+    human_approval_required: bool = Field(description="A human approves each risky action by default.")
+    evidence: list[Evidence]
+
+
+class Mitigation(_Model):
+    kind: MitigationKind
+    description: str = Field(max_length=300)
+    evidence: list[Evidence]
+
+
+class SystemProfile(_Model):
+    kind: Kind
+    name: str = Field(max_length=200)
+    developer: str | None = Field(max_length=200)
+    summary: str = Field(description="One or two sentences: what the system is and does.", max_length=800)
+    input_modalities: list[Modality]
+    output_modalities: list[Modality]
+    underlying_models: list[str] = Field(description="Model names it is or runs on, as stated.")
+    layers: list[LayerStatement]
+    exposure: ExposureFacts
+    mitigations: list[Mitigation]
+    kind_evidence: list[Evidence]
+
+
+class AgenticProfile(_Model):
+    """Everything an extractor produces: the system description plus the ten factor assessments."""
+
+    system: SystemProfile
+    factors: list[FactorAssessment]
+
+    @model_validator(mode="after")
+    def _ten_factors_in_order(self) -> AgenticProfile:
+        keys = [f.key for f in self.factors]
+        if keys != list(FACTOR_ORDER):
+            raise ValueError(f"factors must be the ten AIVSS factors in display order, got {[str(k) for k in keys]}")
+        return self
+
+    def factor(self, key: FactorKey | str) -> FactorAssessment:
+        key = FactorKey(key)
+        return next(f for f in self.factors if f.key is key)
+
+    def values(self) -> dict[FactorKey, float | None]:
+        return {f.key: f.value for f in self.factors}
+
+
+# --------------------------------------------------------------------------- scoring
+
+
+class Formula(StrEnum):
+    V0_8 = "v0.8"
+    V0_5 = "v0.5"
+
+
+class Rounding(StrEnum):
+    PYTHON = "python"  # round(x, 1) on the binary float: matches the reference site
+    HALF_UP = "half-up"  # the spec text
+
+
+class Scale(StrEnum):
+    FINE = "fine"  # 0.0–1.0 in 0.1 steps
+    SPEC = "spec"  # snapped to 0 / 0.5 / 1
+
+
+class Band(StrEnum):
+    CRITICAL = "Critical"
+    HIGH = "High"
+    MEDIUM = "Medium"
+    LOW = "Low"
+    NONE = "None"
+    UNKNOWN = "Unknown"  # extraction failed: no score
+
+
+class ScoringOptions(_Model):
+    """User choices for scoring. Every None means 'derive it from the profile'."""
+
+    formula: Formula = Formula.V0_8
+    rounding: Rounding = Rounding.PYTHON
+    scale: Scale = Scale.FINE
+    cvss_vector: str | None = None
+    cvss_base: float | None = None
+    threat_multiplier: float | None = None
+    mitigation_factor: float | None = None
+
+
+class ScoreReason(_Model):
+    input: Literal["cvss_base", "threat_multiplier", "mitigation_factor", "factors"]
+    value: str
+    reason: str
+    overridden: bool
+
+
+class AivssResult(_Model):
+    score: float | None = Field(description="AIVSS 0.0–10.0; None when the extraction failed.")
+    band: Band
+    cvss_base: float
+    cvss_vector: str | None
+    threat_multiplier: float
+    mitigation_factor: float
+    aars: float | None
+    factor_sum: float | None
+    formula: Formula
+    rounding: Rounding
+    scale: Scale
+    reasons: list[ScoreReason]
+
+
+# --------------------------------------------------------------------------- MAESTRO
+
+
+class MaestroLayer(_Model):
+    layer: LayerId
+    name: str
+    status: LayerStatus
+    text: str
+    threats: list[str] = Field(description="Threat names from the catalogue that the paragraph names.")
+    drivers: list[FactorKey] = Field(description="Factors whose values raised these threats.")
+    aivss_risks: list[str] = Field(description="AIVSS core risks mapped to this layer.")
+
+
+class CrossLayerThreat(_Model):
+    name: str
+    layers: list[LayerId]
+    text: str
+    drivers: list[FactorKey]
+
+
+class ThreatModel(_Model):
+    summary: str
+    layers: list[MaestroLayer]
+    cross_layer: list[CrossLayerThreat]
+
+
+# --------------------------------------------------------------------------- run record
+
+
+class AnalysisWarning(_Model):
+    code: str = Field(description="Stable identifier, e.g. 'prompt_injection', 'ungrounded_quote', 'llm_disagreement'.")
+    severity: Severity
+    message: str
+    detail: str | None
+
+
+class ExtractionOutcome(_Model):
+    status: Literal["ok", "failed"]
+    provider: str
+    error: str | None
+    quotes_total: int
+    quotes_verified: int
+    quotes_dropped: int
+
+
+class StageTiming(_Model):
+    stage: str
+    seconds: float
+
+
+class RunManifest(_Model):
+    tool_version: str
+    provider: str
+    model: str | None
+    prompt_version: str | None
+    prompt_hash: str | None
+    started_at: datetime
+    timings: list[StageTiming]
+    input_tokens: int | None
+    output_tokens: int | None
+    estimated_cost_usd: float | None
+    cache_hit: bool | None
+    samples: int
+
+
+class Analysis(_Model):
+    """The whole result of one run; its JSON is the `analyze` / `score` output."""
+
+    schema_version: str = SCHEMA_VERSION
+    listing: Listing
+    system: SystemProfile | None
+    factors: list[FactorAssessment]
+    aivss: AivssResult
+    summary: str
+    maestro: list[MaestroLayer]
+    cross_layer: list[CrossLayerThreat]
+    warnings: list[AnalysisWarning]
+    extraction: ExtractionOutcome
+    run: RunManifest
+
+    @property
+    def failed(self) -> bool:
+        return self.extraction.status == "failed"
+
+    def profile(self) -> AgenticProfile | None:
+        if self.system is None or self.failed:
+            return None
+        return AgenticProfile(system=self.system, factors=self.factors)

@@ -1,0 +1,201 @@
+"""The pipeline as its stages: fetch → extract → score → MAESTRO → Analysis.
+
+`analyze()` is the Python API the CLI wraps; `rescore()` re-runs the deterministic stages on a saved
+Analysis (the analyst's edit-and-rerun loop).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TypeVar
+
+from pydantic import ValidationError
+
+from analyzer import __version__
+from analyzer.errors import ProfileError
+from analyzer.extract import ExtractionResult, Extractor, get_extractor, resolve_provider
+from analyzer.fetch.local import MAX_LISTING_BYTES, read_local
+from analyzer.maestro import build_threat_model
+from analyzer.models import (
+    FACTOR_NAMES,
+    FACTOR_ORDER,
+    AgenticProfile,
+    Analysis,
+    FactorAssessment,
+    FactorStatus,
+    Listing,
+    RunManifest,
+    ScoringOptions,
+    StageTiming,
+)
+from analyzer.score import score_profile
+
+_URL = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://")
+T = TypeVar("T")
+
+
+def is_url(source: str) -> bool:
+    return bool(_URL.match(source.strip()))
+
+
+def load_listing(source: str, *, allow_private: bool = False, use_cache: bool = True, refresh: bool = False) -> Listing:
+    """A path, '-' (stdin) or a URL → Listing."""
+    if is_url(source):
+        from analyzer.fetch import fetch_listing
+
+        return fetch_listing(source, allow_private=allow_private, use_cache=use_cache, refresh=refresh)
+    return read_local(source)
+
+
+def _timed(timings: list[StageTiming], stage: str, fn: Callable[[], T]) -> T:
+    start = time.perf_counter()
+    try:
+        return fn()
+    finally:
+        timings.append(StageTiming(stage=stage, seconds=round(time.perf_counter() - start, 4)))
+
+
+def analyze(
+    source: str | Listing,
+    *,
+    provider: str | None = "auto",
+    extractor: Extractor | None = None,
+    scoring: ScoringOptions | None = None,
+    allow_private: bool = False,
+    use_cache: bool = True,
+    refresh: bool = False,
+    **extractor_options: object,
+) -> Analysis:
+    """Analyse one listing end to end and return the full Analysis.
+
+    `source` is a path, '-', a URL, or an already loaded Listing. `provider` is 'auto' (OpenAI when
+    configured, else the offline heuristic), 'heuristic', 'openai' or 'replay'; `extractor` overrides it.
+    A failed extraction is returned as an Analysis with status 'failed' and no factor values.
+    """
+    started = datetime.now(UTC)
+    timings: list[StageTiming] = []
+    if isinstance(source, Listing):
+        listing = source
+    else:
+        listing = _timed(timings, "fetch", lambda: load_listing(source, allow_private=allow_private, use_cache=use_cache, refresh=refresh))
+    if extractor is None:
+        options = dict(extractor_options)
+        if resolve_provider(provider) != "heuristic":
+            options.setdefault("use_cache", use_cache)
+        extractor = get_extractor(provider, **options)
+    result = _timed(timings, "extract", lambda: extractor.extract(listing))
+    return assemble(listing, result, scoring or ScoringOptions(), timings=timings, started_at=started)
+
+
+def assemble(
+    listing: Listing,
+    result: ExtractionResult,
+    scoring: ScoringOptions,
+    *,
+    timings: list[StageTiming] | None = None,
+    started_at: datetime | None = None,
+) -> Analysis:
+    """Score an extraction result and write the threat model: the deterministic half of the pipeline."""
+    timings = list(timings or [])
+    profile = result.profile if result.outcome.status == "ok" else None
+    aivss = _timed(timings, "score", lambda: score_profile(profile, scoring))
+    threat_model = _timed(timings, "maestro", lambda: build_threat_model(profile, listing))
+    factors = profile.factors if profile else unknown_factors(result.outcome.error)
+    run = RunManifest(
+        tool_version=__version__,
+        provider=result.outcome.provider,
+        model=result.model,
+        prompt_version=result.prompt_version,
+        prompt_hash=result.prompt_hash,
+        started_at=started_at or datetime.now(UTC),
+        timings=timings,
+        input_tokens=result.input_tokens,
+        output_tokens=result.output_tokens,
+        estimated_cost_usd=result.estimated_cost_usd,
+        cache_hit=result.cache_hit,
+        samples=result.samples,
+    )
+    return Analysis(
+        listing=listing,
+        system=profile.system if profile else None,
+        factors=factors,
+        aivss=aivss,
+        summary=threat_model.summary,
+        maestro=threat_model.layers,
+        cross_layer=threat_model.cross_layer,
+        warnings=list(result.warnings),
+        extraction=result.outcome,
+        run=run,
+    )
+
+
+def unknown_factors(error: str | None) -> list[FactorAssessment]:
+    """The ten factors of a failed extraction: status unknown, no value."""
+    why = f"Extraction failed: {error}" if error else "Extraction failed."
+    return [
+        FactorAssessment(key=k, name=FACTOR_NAMES[k], value=None, status=FactorStatus.UNKNOWN, rationale=why, evidence=[], floor_applied=False)
+        for k in FACTOR_ORDER
+    ]
+
+
+def rescore(analysis: Analysis, scoring: ScoringOptions | None = None) -> Analysis:
+    """Re-run scoring and the threat model on a saved (possibly hand-edited) Analysis."""
+    scoring = scoring or ScoringOptions()
+    timings: list[StageTiming] = []
+    profile = analysis.profile()
+    aivss = _timed(timings, "score", lambda: score_profile(profile, scoring))
+    threat_model = _timed(timings, "maestro", lambda: build_threat_model(profile, analysis.listing))
+    run = analysis.run.model_copy(update={"timings": [*analysis.run.timings, *timings]})
+    return analysis.model_copy(
+        update={
+            "aivss": aivss,
+            "summary": threat_model.summary,
+            "maestro": threat_model.layers,
+            "cross_layer": threat_model.cross_layer,
+            "run": run,
+        }
+    )
+
+
+def load_analysis(path: str) -> Analysis:
+    """Read an `analyze` JSON (or a bare AgenticProfile JSON) back, with clear errors."""
+    p = Path(path)
+    if path != "-" and not p.is_file():
+        raise ProfileError(f"{path}: no such file", hint="pass the JSON written by `analyzer analyze --format json`")
+    if path != "-" and p.stat().st_size > MAX_LISTING_BYTES * 4:
+        raise ProfileError(f"{path}: the file is too large to be an analysis JSON", hint="pass the JSON written by `analyzer analyze --format json`")
+    try:
+        raw = p.read_text("utf-8") if path != "-" else __import__("sys").stdin.read()
+        data = json.loads(raw)
+    except UnicodeDecodeError:
+        raise ProfileError(f"{path}: not a text file", hint="pass the JSON written by `analyzer analyze --format json`") from None
+    except ValueError as exc:
+        raise ProfileError(f"{path}: not valid JSON ({exc})", hint="pass the JSON written by `analyzer analyze --format json`") from None
+    if not isinstance(data, dict):
+        raise ProfileError(f"{path}: expected a JSON object", hint="pass the JSON written by `analyzer analyze --format json`")
+    try:
+        if "listing" in data:
+            return Analysis.model_validate(data)
+        profile = AgenticProfile.model_validate(data)
+    except ValidationError as exc:
+        raise ProfileError(f"{path}: invalid analysis: {_first_error(exc)}", hint="fix the field named, or re-run `analyzer analyze`") from None
+    from analyzer.extract.base import ExtractionResult
+    from analyzer.models import ExtractionOutcome
+
+    listing = Listing(
+        source=path, source_type="file", canonical_url=None, title=profile.system.name, text="", sections=[], metadata=[],
+        content_hash=Listing.hash_text(""), revision=None, fetched_at=None, content_type="application/json",
+    )
+    outcome = ExtractionOutcome(status="ok", provider="profile-file", error=None, quotes_total=0, quotes_verified=0, quotes_dropped=0)
+    return assemble(listing, ExtractionResult(profile=profile, outcome=outcome), ScoringOptions())
+
+
+def _first_error(exc: ValidationError) -> str:
+    err = exc.errors()[0]
+    where = ".".join(str(p) for p in err["loc"])
+    return f"{where}: {err['msg']}" if where else err["msg"]
