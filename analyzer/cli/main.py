@@ -1,0 +1,83 @@
+"""`analyzer` entry point: builds the parser from the command modules and maps errors to exit codes.
+
+Exit codes: 0 ok; 1 internal error; 2 bad usage or input (incl. a URL refused by policy); 3 fetch
+failed; 4 extraction failed; 5 batch finished with failures; 6 eval gate failed; 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+
+from analyzer import __version__
+from analyzer.errors import AnalyzerError
+
+COMMANDS = ("analyze", "score", "aivss", "schema", "fetch", "eval", "batch")
+
+EPILOG = """\
+exit codes: 0 ok, 1 internal error, 2 bad usage or input, 3 fetch failed, 4 extraction failed,
+5 batch finished with failures, 6 eval gate failed (worse than baseline), 130 interrupted.
+Run `analyzer COMMAND --help` for each command's options."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="analyzer",
+        description="Turn a public AI model or agent listing (file or URL) into an agentic threat model: "
+        "ten OWASP AIVSS agentic risk factors with quoted evidence, the AIVSS score, and a CSA MAESTRO "
+        "seven-layer threat model.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"analyzer {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks and debug logs")
+    parser.add_argument("--quiet", action="store_true", help="only print results and errors")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMANDS:
+        try:
+            module = importlib.import_module(f"analyzer.cli.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name == f"analyzer.cli.{name}":
+                continue  # command not built yet
+            raise
+        module.register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.debug else logging.WARNING if args.quiet else logging.INFO,
+        format="%(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    if not args.debug:
+        for noisy in ("httpx", "httpx2", "openai", "httpcore"):
+            logging.getLogger(noisy).setLevel(logging.WARNING)
+    if not getattr(args, "func", None):
+        parser.print_help(sys.stderr)
+        return 2
+    try:
+        return int(args.func(args) or 0)
+    except AnalyzerError as exc:
+        if args.debug:
+            raise
+        print(f"analyzer: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("analyzer: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+    except Exception as exc:  # the last line of defence: one line, never a traceback
+        if args.debug:
+            raise
+        print(f"analyzer: internal error: {type(exc).__name__}: {exc} (re-run with --debug for the traceback)", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

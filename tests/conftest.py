@@ -1,0 +1,29 @@
+"""Shared test set-up: an isolated cache dir, no LLM configured by accident, the ../shared data path."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+SHARED = REPO_ROOT.parent / "shared"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_environment(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ANALYZER_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+    for var in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "ANALYZER_MODEL", "HF_TOKEN", "GITHUB_TOKEN", "HF_ENDPOINT", "ANALYZER_GITHUB_API"):
+        monkeypatch.delenv(var, raising=False)
+
+
+@pytest.fixture(scope="session")
+def shared_dir() -> Path:
+    if not (SHARED / "listings").is_dir():
+        pytest.skip(f"shared data not found at {SHARED}")
+    return SHARED
+
+
+@pytest.fixture(scope="session")
+def repo_root() -> Path:
+    return REPO_ROOT
