@@ -20,7 +20,7 @@ used: no network, no key. A failed extraction is reported as unknown (exit 4), n
 
 EXAMPLES = """\
 examples:
-  analyzer analyze examples/flux-klein-like.md
+  analyzer analyze examples/tidewater-agent.md
   analyzer analyze card.md --format html --out card.html
   analyzer analyze https://huggingface.co/ORG/MODEL --provider openai --model gpt-4.1-mini
   analyzer analyze card.md --cvss-vector 'CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N'"""
