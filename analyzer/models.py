@@ -343,7 +343,7 @@ class ScoreReason(_Model):
 class AivssResult(_Model):
     score: float | None = Field(description="AIVSS 0.0–10.0; None when the extraction failed.")
     band: Band
-    cvss_base: float
+    cvss_base: float | None = Field(description="None only when extraction failed and no base was given.")
     cvss_vector: str | None
     threat_multiplier: float
     mitigation_factor: float

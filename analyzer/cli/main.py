@@ -10,6 +10,7 @@ import argparse
 import importlib
 import logging
 import sys
+from typing import NoReturn
 
 from analyzer import __version__
 from analyzer.errors import AnalyzerError
@@ -22,8 +23,15 @@ exit codes: 0 ok, 1 internal error, 2 bad usage or input, 3 fetch failed, 4 extr
 Run `analyzer COMMAND --help` for each command's options."""
 
 
+class OneLineErrorParser(argparse.ArgumentParser):
+    """argparse prints a usage block on errors; we print one line that says what to do."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} — see `{self.prog} --help`\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = OneLineErrorParser(
         prog="analyzer",
         description="Turn a public AI model or agent listing (file or URL) into an agentic threat model: "
         "ten OWASP AIVSS agentic risk factors with quoted evidence, the AIVSS score, and a CSA MAESTRO "
