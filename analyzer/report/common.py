@@ -1,0 +1,182 @@
+"""What every report format shows, computed once: display numbers, formula and stats lines, derivation
+steps and the run facts. Renderers only decide how these look (and escape them for their format).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from analyzer.models import (
+    FACTOR_NAMES,
+    KIND_LABELS,
+    Analysis,
+    AivssResult,
+    FactorAssessment,
+    FactorKey,
+    FactorStatus,
+    Formula,
+    LayerStatus,
+)
+
+TITLE_SUFFIX = "agentic threat model"
+FORMULA_LINES: dict[Formula, str] = {
+    Formula.V0_8: "AIVSS = (CVSS_Base + AARS) × Mitigation_Factor, where AARS = (10 − CVSS_Base) × (Factor_Sum / 10) × ThM",
+    Formula.V0_5: "AIVSS = ((CVSS_Base + AARS) / 2) × ThM, where AARS = Factor_Sum",
+}
+MAESTRO_INTRO = (
+    "Per-layer threats for this agent. Layers tagged “not certain from listing” are general, caveated "
+    "commentary where the public description didn’t pin that layer."
+)
+SCORED_WITH = "Scored with the OWASP AIVSS {formula} formula (rounding: {rounding}, factor scale: {scale}); agentic risk factors estimated from the capabilities the listing describes."
+LAYER_TAGS: dict[LayerStatus, str] = {LayerStatus.MAPPED: "mapped", LayerStatus.NOT_CERTAIN: "not certain from listing"}
+REASON_LABELS = {
+    "cvss_base": "CVSS base",
+    "threat_multiplier": "Threat multiplier (ThM)",
+    "mitigation_factor": "Mitigation factor (MF)",
+    "factors": "Factor sum",
+}
+UNKNOWN = "unknown"
+
+
+def trimmed(value: float, places: int = 2) -> str:
+    """At most `places` decimals, trailing zeros dropped (1.150 → '1.15', 1.0 → '1')."""
+    text = f"{round(value, places):.{places}f}".rstrip("0").rstrip(".")
+    return "0" if text in ("", "-0") else text
+
+
+def plain(value: float) -> str:
+    """A multiplier or base as the reference pages print it: Python's float text, ≤ 2 decimals (1.0, 0.97)."""
+    return str(round(float(value), 2))
+
+
+def title(analysis: Analysis) -> str:
+    return f"{display_name(analysis)} — {TITLE_SUFFIX}"
+
+
+def display_name(analysis: Analysis) -> str:
+    name = analysis.system.name.strip() if analysis.system else ""
+    return name or analysis.listing.title.strip() or analysis.listing.source
+
+
+def failure_text(analysis: Analysis) -> str:
+    return f"unknown / failed extraction: {analysis.extraction.error or 'no error message recorded'}"
+
+
+def score_text(aivss: AivssResult) -> str:
+    return f"{aivss.score:.1f}" if aivss.score is not None else "Unknown"
+
+
+def badge_text(analysis: Analysis) -> str:
+    if analysis.failed or analysis.aivss.score is None:
+        return "AIVSS Unknown"
+    return f"AIVSS {score_text(analysis.aivss)} · {analysis.aivss.band.value}"
+
+
+def kind_label(analysis: Analysis) -> str | None:
+    return KIND_LABELS[analysis.system.kind] if analysis.system else None
+
+
+def factor_value_text(factor: FactorAssessment) -> str:
+    return f"{factor.value:.2f}" if factor.value is not None else UNKNOWN
+
+
+def factor_status_text(factor: FactorAssessment) -> str:
+    if factor.status is FactorStatus.STATED:
+        return "stated"
+    if factor.status is FactorStatus.NOT_STATED:
+        return "not stated — kind floor" if factor.floor_applied else "not stated"
+    return UNKNOWN
+
+
+def formula_line(aivss: AivssResult) -> str:
+    return FORMULA_LINES[aivss.formula]
+
+
+def stats(analysis: Analysis) -> list[tuple[str, str]]:
+    """The stats line as (label, value) pairs: 'CVSS base 1.5', 'AARS uplift 1.15', ..."""
+    a = analysis.aivss
+    known = not analysis.failed and a.score is not None
+    return [
+        ("CVSS base", plain(a.cvss_base) if known else UNKNOWN),
+        ("AARS uplift", trimmed(a.aars) if known and a.aars is not None else UNKNOWN),
+        ("Factor sum", f"{a.factor_sum:.1f}/10" if known and a.factor_sum is not None else UNKNOWN),
+        ("Threat", f"×{plain(a.threat_multiplier)}"),
+        ("Mitigation", f"×{plain(a.mitigation_factor)}"),
+    ]
+
+
+def stats_line(analysis: Analysis) -> str:
+    return " · ".join(f"{label} {value}" for label, value in stats(analysis))
+
+
+def scored_with(aivss: AivssResult) -> str:
+    return SCORED_WITH.format(formula=aivss.formula.value, rounding=aivss.rounding.value, scale=aivss.scale.value)
+
+
+def computation(analysis: Analysis) -> str | None:
+    """The arithmetic behind the score, with the inputs filled in; None when there is no score."""
+    a = analysis.aivss
+    if analysis.failed or a.score is None or a.factor_sum is None:
+        return None
+    c, fs, thm, mf = a.cvss_base, a.factor_sum, a.threat_multiplier, a.mitigation_factor
+    if a.formula is Formula.V0_5:
+        raw = (c + fs) / 2 * thm
+        return f"AARS = Factor_Sum = {trimmed(fs)}; AIVSS = (({plain(c)} + {trimmed(fs)}) / 2) × {plain(thm)} = {trimmed(raw, 3)} → {score_text(a)}"
+    aars = (10 - c) * (fs / 10) * thm
+    raw = (c + aars) * mf
+    return (
+        f"AARS = (10 − {plain(c)}) × ({trimmed(fs)} / 10) × {plain(thm)} = {trimmed(aars, 3)}; "
+        f"AIVSS = ({plain(c)} + {trimmed(aars, 3)}) × {plain(mf)} = {trimmed(raw, 3)} → {score_text(a)} (rounding: {a.rounding.value})"
+    )
+
+
+@dataclass(frozen=True)
+class DerivationRow:
+    label: str
+    value: str
+    reason: str
+    overridden: bool
+
+
+def derivation(analysis: Analysis) -> list[DerivationRow]:
+    return [
+        DerivationRow(REASON_LABELS.get(r.input, r.input), r.value, r.reason, r.overridden)
+        for r in analysis.aivss.reasons
+    ]
+
+
+def run_facts(analysis: Analysis) -> list[tuple[str, str]]:
+    """Provenance for the footer, as (label, value); values are plain text for the renderer to escape."""
+    run, listing, ex = analysis.run, analysis.listing, analysis.extraction
+    prompt = run.prompt_version or "—"
+    if run.prompt_hash:
+        prompt += f" (sha256 {run.prompt_hash[:12]})"
+    extraction = f"{ex.status} via {ex.provider}; quotes verified {ex.quotes_verified}/{ex.quotes_total}, dropped {ex.quotes_dropped}"
+    if ex.error:
+        extraction += f"; error: {ex.error}"
+    facts = [
+        ("Provider", run.provider),
+        ("Model", run.model or "—"),
+        ("Prompt version", prompt),
+        ("Extraction", extraction),
+        ("Listing source", f"{listing.source} ({listing.source_type})"),
+        ("Canonical URL", listing.canonical_url or "—"),
+        ("Revision", listing.revision or "—"),
+        ("Content hash", f"sha256 {listing.content_hash}"),
+        ("Fetched at", listing.fetched_at.isoformat() if listing.fetched_at else "—"),
+        ("Started at", run.started_at.isoformat()),
+        ("Tool version", f"analyzer {run.tool_version} · schema {analysis.schema_version}"),
+    ]
+    if run.input_tokens is not None or run.output_tokens is not None:
+        facts.append(("Tokens", f"{run.input_tokens or 0} in / {run.output_tokens or 0} out · samples {run.samples}"))
+    if run.estimated_cost_usd is not None:
+        facts.append(("Estimated cost", f"${run.estimated_cost_usd:.4f}"))
+    if run.cache_hit is not None:
+        facts.append(("Cache hit", "yes" if run.cache_hit else "no"))
+    if run.timings:
+        facts.append(("Timings", ", ".join(f"{t.stage} {t.seconds:.2f}s" for t in run.timings)))
+    return facts
+
+
+def factor_names(keys: list[FactorKey]) -> str:
+    return ", ".join(FACTOR_NAMES[k] for k in keys)

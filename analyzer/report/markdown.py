@@ -1,0 +1,135 @@
+"""Markdown report: the reference page's layout, plus evidence, derivation, warnings and provenance.
+
+Listing-derived text is untrusted: it is put on one line and HTML-escaped so that a Markdown viewer
+that renders inline HTML shows `<script>` as text; table cells also escape `|`.
+"""
+
+from __future__ import annotations
+
+import re
+
+from analyzer.models import Analysis, Evidence, LayerStatus
+from analyzer.report import common
+
+
+def text(value: str) -> str:
+    """Untrusted text for a Markdown paragraph or list item (angle brackets escaped: no raw HTML)."""
+    return re.sub(r"\s+", " ", value).strip().replace("<", "&lt;").replace(">", "&gt;")
+
+
+def cell(value: str) -> str:
+    """Untrusted text for a Markdown table cell."""
+    return text(value).replace("|", "\\|") or " "
+
+
+def code(value: str) -> str:
+    """Inline code span that survives backticks inside the value."""
+    value = re.sub(r"\s+", " ", value).strip()
+    fence = "``" if "`" in value else "`"
+    return f"{fence} {value} {fence}" if fence == "``" else f"`{value}`"
+
+
+def _evidence_line(ev: Evidence) -> str:
+    mark = {True: "✓ verified", False: "✗ unverified", None: "unverified (not checked)"}[ev.verified]
+    where = f" — {text(ev.location)}" if ev.location.strip() else ""
+    return f"- “{text(ev.quote)}”{where} · {mark}"
+
+
+def render_markdown(analysis: Analysis) -> str:
+    out: list[str] = [f"# {text(common.title(analysis))}", ""]
+    badge = f"**{common.badge_text(analysis)}**"
+    if analysis.failed:
+        badge += f" — {text(common.failure_text(analysis))}"
+    elif kind := common.kind_label(analysis):
+        developer = analysis.system.developer if analysis.system else None
+        badge += f" · {text(kind)}" + (f" · by {text(developer)}" if developer else "")
+    out += [badge, "", text(analysis.summary), ""]
+    if analysis.warnings:
+        codes = ", ".join(dict.fromkeys(w.code for w in analysis.warnings))
+        out += [f"> **{len(analysis.warnings)} warning(s):** {text(codes)} — see [Warnings](#warnings).", ""]
+
+    out += _factor_section(analysis)
+    out += _evidence_section(analysis)
+    out += _derivation_section(analysis)
+    out += _maestro_section(analysis)
+    out += _warnings_section(analysis)
+    out += _footer(analysis)
+    return "\n".join(out).rstrip() + "\n"
+
+
+def _factor_section(analysis: Analysis) -> list[str]:
+    out = ["## OWASP AIVSS score rationale", "", "| Factor | Value | Rationale |", "|---|---:|---|"]
+    for f in analysis.factors:
+        rationale = common.failure_text(analysis) if analysis.failed else f.rationale
+        out.append(f"| {cell(f.name)} | {common.factor_value_text(f)} | {cell(rationale)} |")
+    out += ["", common.formula_line(analysis.aivss), "", common.stats_line(analysis), ""]
+    out += [common.scored_with(analysis.aivss) if not analysis.failed else "No score: the extraction failed, so the factor values are unknown.", ""]
+    return out
+
+
+def _evidence_section(analysis: Analysis) -> list[str]:
+    out = ["### Evidence per factor", ""]
+    if analysis.failed:
+        return out + [f"None — {text(common.failure_text(analysis))}.", ""]
+    for f in analysis.factors:
+        out.append(f"**{text(f.name)}** — {common.factor_value_text(f)}, {common.factor_status_text(f)}")
+        out += [_evidence_line(ev) for ev in f.evidence] or ["- no quote in the listing supports more than the floor for this kind"]
+        out.append("")
+    return out
+
+
+def _derivation_section(analysis: Analysis) -> list[str]:
+    a = analysis.aivss
+    out = ["### Score derivation", "", "| Input | Value | Reason |", "|---|---|---|"]
+    for row in common.derivation(analysis):
+        value = row.value + (" (overridden)" if row.overridden else "")
+        out.append(f"| {cell(row.label)} | {cell(value)} | {cell(row.reason)} |")
+    out.append("")
+    if a.cvss_vector:
+        out += [f"CVSS v4.0 vector: {code(a.cvss_vector)}", ""]
+    if step := common.computation(analysis):
+        out += [f"Computation: {step}", ""]
+    return out
+
+
+def _maestro_section(analysis: Analysis) -> list[str]:
+    out = ["## MAESTRO 7-layer threat model", "", common.MAESTRO_INTRO, ""]
+    for layer in analysis.maestro:
+        out += [f"### {layer.layer.value} · {text(layer.name)} — {common.LAYER_TAGS[layer.status]}", "", text(layer.text), ""]
+        tags = []
+        if layer.status is LayerStatus.MAPPED and layer.threats:
+            tags.append(f"*Threats:* {text('; '.join(layer.threats))}")
+        if layer.drivers:
+            tags.append(f"*Drivers:* {common.factor_names(layer.drivers)}")
+        if layer.aivss_risks:
+            tags.append(f"*AIVSS core risks:* {text('; '.join(layer.aivss_risks))}")
+        if tags:
+            out += [" · ".join(tags), ""]
+    out += ["### Cross-layer threats", ""]
+    if not analysis.cross_layer:
+        reason = "the extraction failed" if analysis.failed else "none of the catalogue's cross-layer conditions hold for this profile"
+        return out + [f"None raised: {reason}.", ""]
+    for threat in analysis.cross_layer:
+        path = " → ".join(lid.value for lid in threat.layers)
+        out += [f"**{text(threat.name)}** ({path})", "", text(threat.text), ""]
+        if threat.drivers:
+            out += [f"*Drivers:* {common.factor_names(threat.drivers)}", ""]
+    return out
+
+
+def _warnings_section(analysis: Analysis) -> list[str]:
+    out = ["## Warnings", ""]
+    if not analysis.warnings:
+        return out + ["None.", ""]
+    for w in analysis.warnings:
+        out.append(f"- **{w.severity.value}** {code(w.code)}: {text(w.message)}")
+        if w.detail:
+            out.append(f"  - detail: {text(w.detail)}")
+    return out + [""]
+
+
+def _footer(analysis: Analysis) -> list[str]:
+    out = ["---", "", "## Run", ""]
+    out += [f"- {label}: {text(value)}" for label, value in common.run_facts(analysis)]
+    out += ["", "MAESTRO — the 7-layer agentic threat-modeling framework (Cloud Security Alliance / Ken Huang). OWASP AIVSS — Agentic AI Vulnerability Scoring System."]
+    return out
