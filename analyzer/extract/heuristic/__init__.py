@@ -1,0 +1,126 @@
+"""The offline, deterministic, rule-based extractor (`--provider heuristic`).
+
+It recognises the kind of system from weighted phrases and metadata, starts every factor at the rubric
+floor for that kind, and lifts a factor only where a phrase rule matches; each lifted value carries the
+verbatim sentence it matched. All phrases live in analyzer/data/heuristic_rules.yaml.
+"""
+
+from __future__ import annotations
+
+import time
+
+from analyzer.errors import InputError
+from analyzer.extract.base import ExtractionResult
+from analyzer.extract.heuristic.factors import assess_factors
+from analyzer.extract.heuristic.kind import KindDecision, detect_kind
+from analyzer.extract.heuristic.rules import Rules, load_rules
+from analyzer.extract.heuristic.system import (
+    developer,
+    exposure,
+    kind_metadata_evidence,
+    layers,
+    mitigations,
+    modalities,
+    summary,
+    system_name,
+    underlying_models,
+)
+from analyzer.extract.heuristic.textscan import ScanText, verify_quote
+from analyzer.extract.injection import detect_injection
+from analyzer.models import AgenticProfile, Evidence, ExtractionOutcome, Kind, Listing, Modality, SystemProfile
+
+PROVIDER = "heuristic"
+RULES_VERSION = "heuristic-rules-1"
+
+_DEFAULT_OUTPUT: dict[Kind, list[Modality]] = {
+    Kind.IMAGE_VIDEO_AUDIO_MODEL: [Modality.IMAGE],
+    Kind.CLASSIFIER_EMBEDDING_ASR: [Modality.STRUCTURED_DATA],
+    Kind.MCP_SERVER_OR_TOOL: [Modality.STRUCTURED_DATA],
+}
+_AGENT_KINDS = {
+    Kind.CODING_AGENT,
+    Kind.BROWSER_OR_COMPUTER_USE_AGENT,
+    Kind.MULTI_AGENT_FRAMEWORK,
+    Kind.AUTONOMOUS_AGENT,
+    Kind.AGENT_FRAMEWORK,
+}
+
+
+class HeuristicExtractor:
+    """Rule-based extractor: same listing in, same profile out, no network, no model."""
+
+    name = PROVIDER
+
+    def __init__(self, rules: Rules | None = None) -> None:
+        self.rules = rules or load_rules()
+
+    def extract(self, listing: Listing) -> ExtractionResult:
+        if not isinstance(listing, Listing):
+            raise InputError("heuristic extractor: expected a Listing", hint="load the listing with analyzer.pipeline.load_listing first")
+        started = time.perf_counter()
+        scan = ScanText(listing)
+        decision = detect_kind(scan, self.rules)
+        profile = AgenticProfile(system=self._system(scan, decision), factors=assess_factors(scan, self.rules, decision.kind))
+        profile, total, dropped = _keep_verified(listing, profile)
+        return ExtractionResult(
+            profile=profile,
+            outcome=ExtractionOutcome(
+                status="ok", provider=PROVIDER, error=None, quotes_total=total, quotes_verified=total - dropped, quotes_dropped=dropped
+            ),
+            warnings=detect_injection(listing),
+            model=None,
+            prompt_version=RULES_VERSION,
+            latency_seconds=round(time.perf_counter() - started, 6),
+        )
+
+    def _system(self, scan: ScanText, decision: KindDecision) -> SystemProfile:
+        kind = decision.kind
+        name = system_name(scan)
+        models = underlying_models(scan, self.rules)
+        output_fallback = _DEFAULT_OUTPUT.get(kind, [Modality.TEXT])
+        outputs = modalities(scan, self.rules.output_modalities, output_fallback)
+        if kind in _AGENT_KINDS and Modality.ACTIONS not in outputs:
+            outputs = [*outputs, Modality.ACTIONS]
+        return SystemProfile(
+            kind=kind,
+            name=name,
+            developer=developer(scan),
+            summary=summary(scan, kind, name),
+            input_modalities=modalities(scan, self.rules.input_modalities, [Modality.TEXT]),
+            output_modalities=outputs,
+            underlying_models=models,
+            layers=layers(scan, self.rules, models),
+            exposure=exposure(scan, self.rules),
+            mitigations=mitigations(scan, self.rules),
+            kind_evidence=decision.evidence + kind_metadata_evidence(scan),
+        )
+
+
+def _keep_verified(listing: Listing, profile: AgenticProfile) -> tuple[AgenticProfile, int, int]:
+    """Count every quote and drop any that is not verbatim (a rule bug must not become a fake quote)."""
+    total = dropped = 0
+
+    def keep(items: list[Evidence]) -> list[Evidence]:
+        nonlocal total, dropped
+        kept = []
+        for e in items:
+            total += 1
+            if verify_quote(listing, e):
+                kept.append(e)
+            else:
+                dropped += 1
+        return kept
+
+    system = profile.system
+    for layer in system.layers:
+        layer.evidence = keep(layer.evidence)
+    system.exposure.evidence = keep(system.exposure.evidence)
+    for m in system.mitigations:
+        m.evidence = keep(m.evidence)
+    system.kind_evidence = keep(system.kind_evidence)
+    for f in profile.factors:
+        f.evidence = keep(f.evidence)
+    return profile, total, dropped
+
+
+__all__ = ["PROVIDER", "HeuristicExtractor"]

@@ -1,0 +1,97 @@
+"""Recognise what kind of system a listing describes, from weighted phrases and metadata.
+
+Phrases near the top of the listing (title, tagline, first paragraphs) say what the system *is*; the
+rest often names other systems it works with, so lead matches weigh more.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from analyzer.extract.heuristic.rules import Rules
+from analyzer.extract.heuristic.textscan import ScanText, metadata_evidence
+from analyzer.models import Evidence, Kind
+
+MAX_HITS_PER_RULE = 3
+# "X is a framework for ...", "X lets you ...": the sentence where a listing defines itself.
+_DEFINITION = re.compile(r"\b(?:is|are)\s+(?:an?|the|your)\b[^.\n]{0,200}|\b(?:lets|enables|allows)\s+(?:you|your|developers|users|an?)\b[^.\n]{0,200}", re.IGNORECASE)
+MAX_DEFINITIONS = 2
+# A README that opens with news or benchmarks still defines itself in its "Introduction" section.
+_INTRO_HEADING = re.compile(
+    r"^#{1,4}[ \t]+[^\n]{0,6}(?:introduction|overview|about|what is|what can|model (?:details|information|summary|description)|description)\b[^\n]*$",
+    re.IGNORECASE | re.MULTILINE,
+)
+
+
+@dataclass(frozen=True)
+class KindDecision:
+    kind: Kind
+    scores: dict[Kind, float]
+    evidence: list[Evidence]
+
+
+_NOT_WORDS = re.compile(r"!\[[^\]\n]*\]\([^)\n]*\)|\]\([^)\n]*\)|\]\[[^\]\n]*\]|https?://\S+|&\w+;")
+
+
+def lead_end(prose: str, chars: int) -> int:
+    """Offset where the first `chars` characters of readable prose end.
+
+    Badges, images and link targets do not count: a README that opens with a wall of badges still has
+    its tagline in the lead.
+    """
+    readable = _NOT_WORDS.sub(lambda m: " " * len(m.group(0)), prose)
+    seen = 0
+    for m in re.finditer(r"\S+", readable):
+        seen += m.end() - m.start()
+        if seen >= chars:
+            return m.end()
+    return len(prose)
+
+
+def detect_kind(scan: ScanText, rules: Rules) -> KindDecision:
+    scores: dict[Kind, float] = {k: 0.0 for k in Kind}
+    best_hit: dict[Kind, tuple[float, Evidence]] = {}
+    cutoff = lead_end(scan.prose, rules.lead_chars)
+    lead = [(0, cutoff)]
+    intro = _INTRO_HEADING.search(scan.prose, cutoff)
+    if intro is not None:
+        lead.append((intro.start(), intro.end() + lead_end(scan.prose[intro.end() :], rules.lead_chars)))
+    title = scan.listing.title
+    definitions = [m.group(0) for a, b in lead for m in _DEFINITION.finditer(scan.prose, a, b)][:MAX_DEFINITIONS]
+    for rule in rules.kind_rules:
+        if title and rule.pattern.search(title):
+            scores[rule.kind] += rule.weight * rules.title_multiplier
+        for sentence in definitions:
+            if rule.pattern.search(sentence):
+                scores[rule.kind] += rule.weight * rules.definition_multiplier
+        for hit in scan.find_all(rule.pattern, limit=MAX_HITS_PER_RULE):
+            in_lead = any(a <= hit.start < b for a, b in lead)
+            gain = rule.weight * (rules.lead_multiplier if in_lead else 1.0)
+            scores[rule.kind] += gain
+            if gain > best_hit.get(rule.kind, (0.0, None))[0]:  # type: ignore[comparison-overlap]
+                best_hit[rule.kind] = (gain, hit.evidence())
+    for trule in rules.title_rules:
+        if title and trule.pattern.search(title):
+            scores[trule.kind] += trule.weight
+    for mrule in rules.meta_kind_rules:
+        for field in scan.listing.metadata:
+            if field.key.lower() in mrule.keys and mrule.pattern.search(field.value):
+                gain = mrule.weight
+                scores[mrule.kind] += gain
+                if gain > best_hit.get(mrule.kind, (0.0, None))[0]:  # type: ignore[comparison-overlap]
+                    best_hit[mrule.kind] = (gain, metadata_evidence(scan.listing, field.key, field.value))
+                break
+    order = {k: i for i, k in enumerate(rules.kind_order)}
+    refined_only = {r.to for r in rules.refinements}
+    candidates = [k for k in scores if k not in refined_only]
+    kind = max(candidates, key=lambda k: (round(scores[k], 6), -order.get(k, len(order))))
+    if scores[kind] < rules.min_kind_score:
+        return KindDecision(Kind.UNKNOWN, scores, [])
+    # Some kinds are a refinement of another: an LLM card that also advertises tool calling.
+    for refinement in rules.refinements:
+        if kind is refinement.source and scores[refinement.to] >= refinement.min_score:
+            kind = refinement.to
+            break
+    evidence = [best_hit[kind][1]] if kind in best_hit else []
+    return KindDecision(kind, scores, evidence)

@@ -1,0 +1,189 @@
+"""Find phrases in a listing and cut verbatim evidence quotes around them.
+
+Extractors search a *masked* copy of the listing text: code blocks, HTML comments and HTML tags are
+blanked to spaces (tags become a line break, so they end a sentence). The mask keeps every character
+offset, so a match in the masked text maps straight back to the original and every quote is an exact
+substring of `listing.text`.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass, field
+
+from analyzer.extract.heuristic.fastre import FastPattern, lower_same_length
+from analyzer.models import Evidence, Listing
+
+MAX_QUOTE_CHARS = 300
+
+_FENCE_LINE = re.compile(r"^[ \t]*(```|~~~)", re.MULTILINE)
+_HTML_COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.DOTALL)
+_HTML_TAG = re.compile(r"</?[A-Za-z][^<>\n]{0,400}?/?>")
+_HEADING = re.compile(r"^(#{1,6})[ \t]+(.+?)[ \t#]*$", re.MULTILINE)
+_SENTENCE_END = re.compile(r"[.!?](?=\s)|\n|\|")
+_QUOTE_TRIM = " \t\r\n*-#>_`|•:;,"
+# A feature marked as absent ("| Tool calling | ❌ |", "does not support tool use") is not evidence for it.
+_NEGATION_MARK = re.compile(r"[❌✗✘🚫]|:x:")
+_NEGATION_BEFORE = re.compile(r"\b(?:not|n't|no|without|never|lacks?)\b[^.\n|]{0,40}$", re.IGNORECASE)
+
+
+def _blank(chars: list[str], start: int, end: int, first: str = " ") -> None:
+    for i in range(start, end):
+        if chars[i] != "\n":
+            chars[i] = " "
+    if start < end and chars[start] != "\n":
+        chars[start] = first
+
+
+def mask_text(text: str) -> tuple[str, str]:
+    """Return (prose, prose_and_code): same length as `text`, with non-prose blanked.
+
+    `prose` blanks code blocks too; `prose_and_code` keeps code (for rules about commands and keys).
+    """
+    chars = list(text)
+    for m in _HTML_COMMENT.finditer(text):
+        _blank(chars, m.start(), m.end(), "\n")
+    for m in _HTML_TAG.finditer(text):
+        _blank(chars, m.start(), m.end(), "\n")
+    with_code = "".join(chars)
+    fences = [m.start() for m in _FENCE_LINE.finditer(text)]
+    for open_at, close_at in zip(fences[::2], fences[1::2] + [len(text)] * (len(fences) % 2), strict=False):
+        line_end = text.find("\n", close_at)
+        _blank(chars, open_at, len(text) if line_end < 0 else line_end)
+    return "".join(chars), with_code
+
+
+@dataclass
+class Match:
+    start: int
+    end: int
+    quote: str
+    location: str
+
+    def evidence(self) -> Evidence:
+        return Evidence(quote=self.quote, location=self.location, verified=True)
+
+
+@dataclass
+class ScanText:
+    """A listing prepared for phrase search: masked copies, heading offsets, metadata values."""
+
+    listing: Listing
+    prose: str = field(init=False)
+    prose_and_code: str = field(init=False)
+    prose_lower: str = field(init=False)
+    prose_and_code_lower: str = field(init=False)
+    _heading_starts: list[int] = field(init=False)
+    _heading_names: list[str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.prose, self.prose_and_code = mask_text(self.listing.text)
+        self.prose_lower = lower_same_length(self.prose)
+        self.prose_and_code_lower = lower_same_length(self.prose_and_code)
+        self._heading_starts, self._heading_names = [], []
+        for m in _HEADING.finditer(self.prose):
+            self._heading_starts.append(m.start())
+            self._heading_names.append(_clean_heading(m.group(2)))
+
+    @property
+    def text(self) -> str:
+        return self.listing.text
+
+    def location(self, offset: int) -> str:
+        i = bisect.bisect_right(self._heading_starts, offset) - 1
+        if i < 0:
+            return "(top of listing)"
+        return self._heading_names[i][:200] or "(untitled section)"
+
+    def find_all(self, pattern: FastPattern, *, include_code: bool = False, limit: int = 50) -> list[Match]:
+        haystack = self.prose_and_code if include_code else self.prose
+        lowered = self.prose_and_code_lower if include_code else self.prose_lower
+        found: list[Match] = []
+        for start, end in pattern.spans(lowered):
+            if end <= start or self._negated(start, end):
+                continue
+            quote_start, quote_end = self._quote_bounds(haystack, start, end)
+            quote = self.text[quote_start:quote_end]
+            found.append(Match(start, end, quote, self.location(start)))
+            if len(found) >= limit:
+                break
+        return found
+
+    def first(self, pattern: FastPattern, *, include_code: bool = False) -> Match | None:
+        hits = self.find_all(pattern, include_code=include_code, limit=1)
+        return hits[0] if hits else None
+
+    def _negated(self, start: int, end: int) -> bool:
+        line_start = self.text.rfind("\n", 0, start) + 1
+        line_end = self.text.find("\n", end)
+        line = self.text[line_start : len(self.text) if line_end < 0 else line_end]
+        return bool(_NEGATION_MARK.search(line) or _NEGATION_BEFORE.search(self.prose[max(line_start, start - 60) : start]))
+
+    def _quote_bounds(self, haystack: str, start: int, end: int) -> tuple[int, int]:
+        """The sentence (or table cell / line) around a match, trimmed, at most MAX_QUOTE_CHARS."""
+        left = start
+        while left > 0:
+            ch = haystack[left - 1]
+            if ch in "\n|" or (ch in ".!?" and left < len(haystack) and haystack[left].isspace()):
+                break
+            left -= 1
+        m = _SENTENCE_END.search(haystack, end)
+        right = m.start() + (1 if m and haystack[m.start()] in ".!?" else 0) if m else len(haystack)
+        # Never cut into blanked markup: stop the quote where the masked text goes blank for a run.
+        left, right = _shrink_to_prose(haystack, left, right, start, end)
+        if right - left > MAX_QUOTE_CHARS:
+            left = max(left, start - MAX_QUOTE_CHARS // 3)
+            right = min(right, max(end, left + MAX_QUOTE_CHARS))
+            left = _word_boundary_right(self.text, left, start)
+            right = _word_boundary_left(self.text, right, end)
+        while left < right and self.text[left] in _QUOTE_TRIM:
+            left += 1
+        while right > left and self.text[right - 1] in _QUOTE_TRIM:
+            right -= 1
+        if right <= left:  # degenerate: fall back to the match itself
+            return start, end
+        return left, right
+
+
+def _shrink_to_prose(haystack: str, left: int, right: int, start: int, end: int) -> tuple[int, int]:
+    gap = re.compile(r" {6,}")
+    before = [g.end() for g in gap.finditer(haystack, left, start)]
+    if before:
+        left = before[-1]
+    after = gap.search(haystack, end, right)
+    if after:
+        right = after.start()
+    return left, right
+
+
+def _word_boundary_right(text: str, pos: int, limit: int) -> int:
+    """Move `pos` right to the start of a word, never past `limit`."""
+    while 0 < pos < limit and not text[pos - 1].isspace():
+        pos += 1
+    return pos
+
+
+def _word_boundary_left(text: str, pos: int, limit: int) -> int:
+    """Move `pos` left to the end of a word, never before `limit`."""
+    while pos > limit and pos < len(text) and not text[pos].isspace():
+        pos -= 1
+    return pos
+
+
+def _clean_heading(raw: str) -> str:
+    text = re.sub(r"!\[[^\]]*\]\([^)]*\)", "", raw)
+    text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)
+    return text.strip(" *_`").strip()
+
+
+def metadata_evidence(listing: Listing, key: str, value: str) -> Evidence:
+    return Evidence(quote=value[:600], location=f"metadata:{key}"[:200], verified=True)
+
+
+def verify_quote(listing: Listing, evidence: Evidence) -> bool:
+    """True when the quote is a substring of the text or of the named metadata value."""
+    if evidence.location.startswith("metadata:"):
+        key = evidence.location.split(":", 1)[1]
+        return any(evidence.quote in v for v in listing.meta(key))
+    return evidence.quote in listing.text

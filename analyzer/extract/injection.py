@@ -1,0 +1,95 @@
+"""Detect text in a listing that is addressed to an AI / agent / LLM reader (prompt injection).
+
+Such text is data about the listing: it is reported as a 'prompt_injection' warning with the quote, and
+no extractor may follow it. Patterns live in analyzer/data/injection_patterns.yaml.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+import yaml
+
+from analyzer.models import AnalysisWarning, Listing, Severity
+
+PATTERNS_FILE = "injection_patterns.yaml"
+CODE = "prompt_injection"
+MAX_WARNINGS = 10
+MAX_DETAIL = 300
+_FLAGS = re.IGNORECASE
+_HTML_COMMENT = re.compile(r"<!--(.*?)(?:-->|\Z)", re.DOTALL)
+
+
+@dataclass(frozen=True)
+class InjectionPattern:
+    id: str
+    severity: Severity
+    description: str
+    pattern: re.Pattern[str]
+
+
+@cache
+def load_patterns() -> tuple[tuple[InjectionPattern, ...], InjectionPattern]:
+    raw = yaml.safe_load(resources.files("analyzer.data").joinpath(PATTERNS_FILE).read_text("utf-8"))
+
+    def build(item: dict[str, str]) -> InjectionPattern:
+        return InjectionPattern(item["id"], Severity(item["severity"]), item["description"], re.compile(item["pattern"], _FLAGS))
+
+    return tuple(build(p) for p in raw["patterns"]), build(raw["hidden_comment"])
+
+
+def _line_around(text: str, start: int, end: int) -> str:
+    """The line holding the match, cut to MAX_DETAIL characters around it; verbatim from the text."""
+    left = text.rfind("\n", 0, start) + 1
+    right = text.find("\n", end)
+    right = len(text) if right < 0 else right
+    if right - left > MAX_DETAIL:
+        left = max(left, start - MAX_DETAIL // 3)
+        right = min(right, left + MAX_DETAIL)
+    return text[left:right].strip()
+
+
+def detect_injection(listing: Listing) -> list[AnalysisWarning]:
+    """Warnings (code 'prompt_injection') for each passage addressed to an AI reader, quote in `detail`."""
+    patterns, hidden = load_patterns()
+    text = listing.text
+    hits: list[tuple[int, InjectionPattern, str]] = []
+    covered: list[tuple[int, int]] = []
+    for comment in _HTML_COMMENT.finditer(text):
+        body = comment.group(1)
+        if hidden.pattern.search(body):
+            quote = text[comment.start() : min(comment.end(), comment.start() + MAX_DETAIL)].strip()
+            hits.append((comment.start(), hidden, quote))
+            covered.append((comment.start(), comment.end()))
+    for pat in patterns:
+        for m in pat.pattern.finditer(text):
+            if any(a <= m.start() < b for a, b in covered):
+                continue
+            quote = _line_around(text, m.start(), m.end())
+            hits.append((m.start(), pat, quote))
+            line_end = text.find("\n", m.end())
+            covered.append((text.rfind("\n", 0, m.start()) + 1, len(text) if line_end < 0 else line_end))
+    hits.sort(key=lambda h: (h[0], h[1].id))
+    warnings: list[AnalysisWarning] = []
+    seen: set[str] = set()
+    for _, pat, quote in hits:
+        if quote in seen:
+            continue
+        seen.add(quote)
+        warnings.append(
+            AnalysisWarning(
+                code=CODE,
+                severity=pat.severity,
+                message=f"The listing contains text addressed to AI readers ({pat.description}); it was treated as data and not followed.",
+                detail=quote,
+            )
+        )
+        if len(warnings) >= MAX_WARNINGS:
+            break
+    return warnings
+
+
+__all__ = ["CODE", "detect_injection", "load_patterns"]

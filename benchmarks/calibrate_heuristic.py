@@ -1,0 +1,166 @@
+"""Print how close the heuristic extractor comes to the gold labels (mean absolute error per factor).
+
+Usage: python benchmarks/calibrate_heuristic.py [GOLD_JSONL] [--per-listing] [--holdout even|odd|loo]
+Default GOLD_JSONL: ../shared/evals/gold-dev.jsonl relative to the repository root.
+
+Generalisation checks (the rules were written while reading the gold set, so in-sample MAE flatters):
+  --holdout even|odd  score one half (every other sample by slug) with every rule switched off whose only
+                      support in the gold set lies in that half, i.e. only rules the other half justifies;
+  --holdout loo       score each sample with the rules that fire on no other gold sample switched off.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import statistics
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO_ROOT))
+
+from analyzer.extract.heuristic import HeuristicExtractor  # noqa: E402
+from analyzer.extract.heuristic.rules import Rules, load_rules  # noqa: E402
+from analyzer.extract.heuristic.textscan import ScanText  # noqa: E402
+from analyzer.fetch.local import read_local  # noqa: E402
+from analyzer.models import FACTOR_ORDER, FactorKey, Kind, Listing  # noqa: E402
+from analyzer.rubric import floor  # noqa: E402
+
+SHORT = {
+    FactorKey.AUTONOMY_OF_ACTION: "AA",
+    FactorKey.GOAL_DRIVEN_PLANNING: "GDP",
+    FactorKey.SELF_MODIFICATION: "SM",
+    FactorKey.DYNAMIC_TOOL_USE: "DTU",
+    FactorKey.PERSISTENT_MEMORY: "PM",
+    FactorKey.CONTEXTUAL_AWARENESS: "CA",
+    FactorKey.DYNAMIC_IDENTITY: "DI",
+    FactorKey.MULTI_AGENT_INTERACTIONS: "MAI",
+    FactorKey.NON_DETERMINISM: "ND",
+    FactorKey.OPACITY_REFLEXIVITY: "OR",
+}
+
+
+def load_gold(path: Path, split: str | None) -> list[dict]:
+    samples = [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
+    samples.sort(key=lambda s: s["slug"])
+    if split == "even":
+        samples = samples[0::2]
+    elif split == "odd":
+        samples = samples[1::2]
+    return samples
+
+
+def rule_support(rules: Rules, samples: list[dict], listings: dict[str, Listing]) -> dict[int, set[str]]:
+    """For every rule (by id()), the gold slugs on which it fires and could matter."""
+    support: dict[int, set[str]] = defaultdict(set)
+    for sample in samples:
+        listing = listings[sample["slug"]]
+        scan = ScanText(listing)
+        kind = Kind(sample["kind"])
+        for rule in (*rules.kind_rules, *rules.title_rules):
+            if next(rule.pattern.spans(scan.prose_lower), None) or rule.pattern.search(listing.title):
+                support[id(rule)].add(sample["slug"])
+        for key, factor_rules in rules.factor_rules.items():
+            for frule in factor_rules:
+                value = frule.value_for(kind)
+                if value is not None and value > floor(kind, key) and scan.first(frule.pattern, include_code=frule.include_code):
+                    support[id(frule)].add(sample["slug"])
+    return support
+
+
+def without_rules(rules: Rules, support: dict[int, set[str]], allowed: set[str]) -> Rules:
+    """Drop every rule that fires on no sample in `allowed` (no evidence a tuner could have used)."""
+
+    def keep(rule: object) -> bool:
+        return bool(support.get(id(rule), set()) & allowed) or not support.get(id(rule))
+
+    return dataclasses.replace(
+        rules,
+        kind_rules=tuple(r for r in rules.kind_rules if keep(r)),
+        title_rules=tuple(r for r in rules.title_rules if keep(r)),
+        factor_rules={k: tuple(r for r in v if keep(r)) for k, v in rules.factor_rules.items()},
+    )
+
+
+def evaluate(gold_path: Path, split: str | None = None, holdout: str | None = None) -> dict:
+    """Run the extractor over the gold samples; return per-sample predictions and errors."""
+    samples = load_gold(gold_path, None)
+    listings = {s["slug"]: read_local(str((gold_path.parent / s["listing"]).resolve())) for s in samples}
+    rules = load_rules()
+    support = rule_support(rules, samples, listings) if holdout else {}
+    slugs = [s["slug"] for s in samples]
+    if holdout in ("even", "odd"):
+        test = set(slugs[0::2] if holdout == "even" else slugs[1::2])
+        train = set(slugs) - test
+        samples = [s for s in samples if s["slug"] in test]
+    elif split:
+        samples = load_gold(gold_path, split)
+    rows = []
+    for sample in samples:
+        listing = listings[sample["slug"]]
+        if holdout in ("even", "odd"):
+            extractor = HeuristicExtractor(without_rules(rules, support, train))
+        elif holdout == "loo":
+            extractor = HeuristicExtractor(without_rules(rules, support, set(slugs) - {sample["slug"]}))
+        else:
+            extractor = HeuristicExtractor(rules)
+        profile = extractor.extract(listing).profile
+        assert profile is not None
+        predicted = {f.key: float(f.value or 0.0) for f in profile.factors}
+        gold = {k: float(sample["factors"][k.value]) for k in FACTOR_ORDER}
+        rows.append(
+            {
+                "slug": sample["slug"],
+                "gold_kind": sample["kind"],
+                "kind": profile.system.kind.value,
+                "pred": predicted,
+                "gold": gold,
+                "err": {k: abs(predicted[k] - gold[k]) for k in FACTOR_ORDER},
+            }
+        )
+    return {"rows": rows}
+
+
+def report(result: dict, per_listing: bool) -> float:
+    rows = result["rows"]
+    all_err = [e for r in rows for e in r["err"].values()]
+    overall = statistics.fmean(all_err)
+    kind_ok = sum(r["kind"] == r["gold_kind"] for r in rows)
+    print(f"samples: {len(rows)}   kind accuracy: {kind_ok}/{len(rows)}   MAE overall: {overall:.3f}")
+    print("per factor: " + "  ".join(f"{SHORT[k]} {statistics.fmean(r['err'][k] for r in rows):.3f}" for k in FACTOR_ORDER))
+    by_kind: dict[str, list[dict]] = defaultdict(list)
+    for r in rows:
+        by_kind[r["gold_kind"]].append(r)
+    print("per gold kind:")
+    for kind, group in sorted(by_kind.items()):
+        mae = statistics.fmean(e for r in group for e in r["err"].values())
+        print(f"  {kind:32} n={len(group):2}  MAE {mae:.3f}")
+    if per_listing:
+        print("per listing (pred/gold where they differ):")
+        for r in sorted(rows, key=lambda r: -sum(r["err"].values())):
+            diffs = " ".join(f"{SHORT[k]}{r['pred'][k]:.1f}/{r['gold'][k]:.1f}" for k in FACTOR_ORDER if r["err"][k] > 0.05)
+            mark = "" if r["kind"] == r["gold_kind"] else f"  KIND {r['kind']} != {r['gold_kind']}"
+            print(f"  {r['slug'][:26]:26} {statistics.fmean(r['err'].values()):.3f}{mark}  {diffs}")
+    return overall
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("gold", nargs="?", default=str(REPO_ROOT.parent / "shared" / "evals" / "gold-dev.jsonl"))
+    parser.add_argument("--per-listing", action="store_true")
+    parser.add_argument("--split", choices=["even", "odd"], help="score only one half, all rules on")
+    parser.add_argument("--holdout", choices=["even", "odd", "loo"], help="see the module docstring")
+    args = parser.parse_args(argv)
+    gold = Path(args.gold)
+    if not gold.is_file():
+        print(f"{gold}: no such gold file (pass the path to gold-dev.jsonl)", file=sys.stderr)
+        return 2
+    report(evaluate(gold, args.split, args.holdout), args.per_listing)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
