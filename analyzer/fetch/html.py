@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from bs4 import BeautifulSoup, Tag
@@ -33,6 +34,8 @@ def html_to_markdown(html: str, *, base_url: str | None = None) -> HtmlPage:
     if title:
         metadata.append(MetadataField(key="html:title", value=title, source="html"))
     for tag in soup(_DROP_TAGS):
+        if tag.name == "header" and tag.find_parent(("main", "article")) is not None:
+            continue  # an article's own header holds its title, unlike the site header
         tag.decompose()
     for tag in soup.find_all(True):
         if not isinstance(tag, Tag) or tag.attrs is None:
@@ -40,7 +43,7 @@ def html_to_markdown(html: str, *, base_url: str | None = None) -> HtmlPage:
         ident = " ".join([tag.get("id") or "", *(tag.get("class") or [])]) if isinstance(tag.get("class"), list | None) else str(tag.get("id"))
         if ident.strip() and _BANNER.search(ident) and tag.name not in ("body", "html", "main", "article"):
             tag.decompose()
-    root = soup.find("main") or soup.find("article") or soup.body or soup
+    root = soup.find("main") or soup.find(attrs={"role": "main"}) or soup.find("article") or soup.body or soup
     lines: list[str] = []
     _walk(root, lines)
     text = "\n".join(lines)
@@ -48,8 +51,27 @@ def html_to_markdown(html: str, *, base_url: str | None = None) -> HtmlPage:
     return HtmlPage(markdown=text, title=title, metadata=metadata)
 
 
-def _walk(node: Tag, lines: list[str]) -> None:
-    for child in node.children:
+_CONTAINERS = {
+    "ul", "ol", "table", "tr", "thead", "tbody", "div", "section", "article", "main", "span", "dl", "body", "figure",
+    "details", "summary", "a", "em", "strong", "code", "aside", "header",
+}
+_TEXT_WHEN_EMPTY = {"span", "a", "em", "strong", "code", "div", "summary", "section"}
+
+
+def _walk(root: Tag, lines: list[str]) -> None:
+    """Depth-first over the tree with an explicit stack: deeply nested pages must not hit the recursion limit."""
+    stack: list[tuple[Tag, Iterator[object], int]] = [(root, iter(root.children), len(lines))]
+    while stack:
+        node, children, before = stack[-1]
+        child = next(children, None)
+        if child is None:
+            stack.pop()
+            # a container whose children gave no block text still contributes its inline text
+            if node is not root and len(lines) == before and node.name in _TEXT_WHEN_EMPTY:
+                text = node.get_text(" ", strip=True)
+                if text:
+                    lines.append(text)
+            continue
         if not isinstance(child, Tag):
             continue
         name = child.name or ""
@@ -59,19 +81,20 @@ def _walk(node: Tag, lines: list[str]) -> None:
                 lines.append("")
                 lines.append("#" * int(name[1]) + " " + heading)
                 lines.append("")
+        elif name == "pre":
+            code = child.get_text().strip("\n")
+            if code.strip():
+                # fenced, so a '# comment' in a code sample is not read back as a heading
+                fence = "~~~" if "```" in code else "```"
+                lines.extend([fence, code, fence, ""])
         elif name in _BLOCKS:
-            text = child.get_text(" ", strip=True) if name != "pre" else child.get_text()
+            text = child.get_text(" ", strip=True)
             if text:
                 lines.append(("- " if name == "li" else "") + text)
                 if name != "li":
                     lines.append("")
-        elif name in ("ul", "ol", "table", "tr", "thead", "tbody", "div", "section", "article", "main", "span", "dl", "body", "figure", "details", "summary", "a", "em", "strong", "code", "aside"):
-            before = len(lines)
-            _walk(child, lines)
-            if len(lines) == before and name in ("span", "a", "em", "strong", "code", "div", "summary", "section"):
-                text = child.get_text(" ", strip=True)
-                if text:
-                    lines.append(text)
+        elif name in _CONTAINERS:
+            stack.append((child, iter(child.children), len(lines)))
         else:
             text = child.get_text(" ", strip=True)
             if text:

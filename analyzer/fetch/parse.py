@@ -97,10 +97,18 @@ def guess_title(sections: list[Section], metadata: list[MetadataField], fallback
                 return m.value.strip()[:200]
     # A heading is the title only when the page opens with it; a card that starts with prose and
     # later has "# Key Features" is better named by its file or URL.
-    first = next((s for s in sections if s.heading or s.text), None)
+    first = next((s for s in sections if s.heading or _has_prose(s.text)), None)
     if first is not None and first.heading and first.level <= 2:
         return first.heading[:200]
     return fallback
+
+
+_MARKUP = re.compile(r"<[^>]*>|\[?!\[[^\]]*\]\([^)]*\)(?:\]\([^)]*\))?|^\s*\[[^\]]*\]:\s*\S+\s*$", re.M)
+
+
+def _has_prose(text: str) -> bool:
+    """False for a preamble of only logos, badges and HTML wrappers (common atop GitHub READMEs)."""
+    return bool(re.search(r"\w", _MARKUP.sub("", text)))
 
 
 def detect_format(name: str, content_type: str | None, text: str) -> Literal["markdown", "html", "json", "text"]:
