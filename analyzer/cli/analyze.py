@@ -31,7 +31,7 @@ def add_source_arguments(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("fetching")
     group.add_argument("--allow-private", action="store_true", help="allow URLs on private/loopback addresses (internal mirrors, tests); off by default as an SSRF guard")
     group.add_argument("--no-cache", action="store_true", help="do not read or write the on-disk fetch and LLM response caches")
-    group.add_argument("--refresh", action="store_true", help="re-fetch even if a cached copy is fresh")
+    group.add_argument("--refresh", action="store_true", help="revalidate cached pages with the server now (ETag / If-Modified-Since) instead of trusting a fresh copy")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
