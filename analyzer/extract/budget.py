@@ -1,0 +1,267 @@
+"""Input budget, token counting and cost estimates for LLM extraction.
+
+Long listings (READMEs with install matrices, benchmarks, citations) are reduced to the sections that
+carry evidence — capabilities, tools, usage, limitations, safety, deployment — within a token budget.
+Sections are kept in their original order and cut only at line boundaries, so every quote the model
+takes from the reduced text is still verbatim listing text.
+
+Token counting: `tiktoken` when its encoding loads (it downloads BPE files on first use, which fails
+offline), else the offline `bpe_openai` package (same encodings bundled), else len(text) / 4.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any, Protocol
+
+from analyzer.errors import ConfigError
+from analyzer.models import Listing, Section
+
+log = logging.getLogger(__name__)
+
+DEFAULT_INPUT_BUDGET = 6000
+MAX_METADATA_FIELDS = 40
+MAX_METADATA_VALUE = 200
+_FENCE = re.compile(r"^\s*(```|~~~)")
+_BADGE_LINE = re.compile(r"^\s*(?:\[?!\[[^\]]*\]\([^)]*\)\]?(?:\([^)]*\))?\s*)+$")
+_HTML_ONLY_LINE = re.compile(r"^\s*(?:<[^>]+>\s*)+$")
+_LINK_ONLY_LINE = re.compile(r"^\s*(?:\[[^\]]+\]:\s*)?<?https?://\S+>?\s*$")  # link definitions, bare URLs
+CODE_LINES_KEPT = 4
+
+
+# --------------------------------------------------------------------------- token counting
+
+
+class _Encoder(Protocol):
+    def encode(self, text: str, *, allowed_special: Any = ..., disallowed_special: Any = ...) -> list[int]: ...
+
+
+@dataclass(frozen=True)
+class TokenCounter:
+    name: str  # "tiktoken:o200k_base", "bpe_openai:o200k_base" or "chars/4"
+    encoder: _Encoder | None
+
+    def count(self, text: str) -> int:
+        if not text:
+            return 0
+        if self.encoder is None:
+            return max(1, (len(text) + 3) // 4)
+        return len(self.encoder.encode(text, disallowed_special=()))
+
+
+def _encoding_name(model: str) -> str:
+    try:
+        import bpe_openai
+
+        return bpe_openai.encoding_name_for_model(model)
+    except Exception:  # unknown model names (local servers): the current OpenAI encoding is a fair estimate
+        return "o200k_base"
+
+
+@cache
+def token_counter(model: str = "gpt-4.1-mini") -> TokenCounter:
+    name = _encoding_name(model)
+    if os.environ.get("ANALYZER_NO_TIKTOKEN") != "1":
+        try:
+            import tiktoken
+
+            return TokenCounter(f"tiktoken:{name}", tiktoken.get_encoding(name))
+        except Exception as exc:  # offline: tiktoken cannot fetch its BPE file
+            log.debug("tiktoken unavailable (%s); trying bpe_openai", type(exc).__name__)
+    try:
+        import bpe_openai
+
+        return TokenCounter(f"bpe_openai:{name}", bpe_openai.get_encoding(name))
+    except Exception as exc:
+        log.debug("bpe_openai unavailable (%s); estimating tokens as chars/4", type(exc).__name__)
+    return TokenCounter("chars/4", None)
+
+
+def count_tokens(text: str, model: str = "gpt-4.1-mini") -> int:
+    return token_counter(model).count(text)
+
+
+# --------------------------------------------------------------------------- listing reduction
+
+
+@cache
+def _section_rules() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
+    raw = json.loads(resources.files("analyzer.data").joinpath("budget_sections.json").read_text("utf-8"))
+
+    def alternation(words: list[str]) -> re.Pattern[str]:
+        return re.compile("|".join(f"(?:{w})" for w in words), re.IGNORECASE)
+
+    return alternation(raw["heading_high"]), alternation(raw["heading_low"]), alternation(raw["body_terms"])
+
+
+@dataclass(frozen=True)
+class ReducedInput:
+    """The listing text the model reads, and what the reduction did."""
+
+    text: str
+    tokens: int
+    full_tokens: int
+    sections_total: int
+    sections_kept: int
+    reduced: bool
+    tokenizer: str
+
+
+def metadata_block(listing: Listing) -> str:
+    lines = [f"- {m.key}: {m.value[:MAX_METADATA_VALUE]}" for m in listing.metadata[:MAX_METADATA_FIELDS]]
+    return "Metadata:\n" + "\n".join(lines) if lines else ""
+
+
+def _render_section(section: Section, body: str) -> str:
+    if section.level == 0 and not section.heading:
+        return body
+    return f"{'#' * max(1, section.level)} {section.heading}\n{body}".rstrip()
+
+
+def compact_body(text: str) -> str:
+    """Drop badge/HTML-only lines and shorten code blocks; every kept line is verbatim."""
+    out: list[str] = []
+    in_code = False
+    code_lines = 0
+    for line in text.splitlines():
+        if _FENCE.match(line):
+            if in_code and code_lines > CODE_LINES_KEPT:
+                out.append("…")
+            in_code = not in_code
+            code_lines = 0
+            out.append(line)
+            continue
+        if in_code:
+            code_lines += 1
+            if code_lines <= CODE_LINES_KEPT:
+                out.append(line)
+            continue
+        if _BADGE_LINE.match(line) or _HTML_ONLY_LINE.match(line) or _LINK_ONLY_LINE.match(line):
+            continue
+        out.append(line)
+    if in_code and code_lines > CODE_LINES_KEPT:
+        out.append("…")
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(out)).strip()
+
+
+def _score(index: int, section: Section, body: str) -> float:
+    high, low, terms = _section_rules()
+    if index == 0 or (section.level == 0 and not section.heading):
+        return 1000.0  # the opening: what the system is
+    score = 0.0
+    if high.search(section.heading):
+        score += 10.0
+    if low.search(section.heading):
+        score -= 10.0
+    hits = len(terms.findall(body))
+    score += min(10.0, 1000.0 * hits / max(200, len(body)))
+    return score - index * 0.01  # ties: earlier sections first
+
+
+def _truncate_to(text: str, tokens: int, counter: TokenCounter) -> str:
+    """The longest prefix of whole lines within `tokens`."""
+    lines = text.splitlines()
+    lo, hi = 0, len(lines)
+    while lo < hi:  # binary search on the number of lines
+        mid = (lo + hi + 1) // 2
+        if counter.count("\n".join(lines[:mid])) <= tokens:
+            lo = mid
+        else:
+            hi = mid - 1
+    return "\n".join(lines[:lo]).rstrip()
+
+
+def reduce_listing(listing: Listing, budget: int = DEFAULT_INPUT_BUDGET, model: str = "gpt-4.1-mini") -> ReducedInput:
+    """The listing as the model should read it, metadata block first: every section (compacted) if that
+    fits `budget` tokens, else the sections that carry evidence, in document order."""
+    counter = token_counter(model)
+    meta = metadata_block(listing)
+    full_tokens = counter.count("\n\n".join(filter(None, [meta, listing.text])))
+    sections = listing.sections or [Section(heading="", level=0, text=listing.text)]
+    # Badges, HTML-only lines, bare links and the middle of long code blocks go first, always: they cost
+    # tokens and carry no quotable evidence.
+    rendered = [_render_section(s, compact_body(s.text)) for s in sections]
+    compact = "\n\n".join(filter(None, [meta, *rendered]))
+    compact_tokens = counter.count(compact)
+    if compact_tokens <= budget:
+        return ReducedInput(compact, compact_tokens, full_tokens, len(sections), len(sections), False, counter.name)
+
+    meta_tokens = counter.count(meta)
+    if meta_tokens > budget // 4:  # metadata must not crowd out the text
+        meta = _truncate_to(meta, budget // 4, counter)
+        meta_tokens = counter.count(meta)
+    remaining = budget - meta_tokens - 8
+    costs = [counter.count(r) + 2 for r in rendered]
+    order = sorted(range(len(sections)), key=lambda i: _score(i, sections[i], rendered[i]), reverse=True)
+    chosen: dict[int, str] = {}
+    for i in order:
+        if remaining <= 40:
+            break
+        if _score(i, sections[i], rendered[i]) < -5 and chosen:
+            continue  # low-value sections only when nothing else is left
+        if costs[i] <= remaining:
+            chosen[i] = rendered[i]
+            remaining -= costs[i]
+        elif remaining > 150:
+            part = _truncate_to(rendered[i], remaining - 4, counter)
+            if part and part.count("\n") >= 1:
+                chosen[i] = part
+                remaining -= counter.count(part) + 2
+    body = "\n\n".join(chosen[i] for i in sorted(chosen))
+    text = "\n\n".join(filter(None, [meta, body]))
+    return ReducedInput(text, counter.count(text), full_tokens, len(sections), len(chosen), True, counter.name)
+
+
+# --------------------------------------------------------------------------- cost
+
+
+@cache
+def _builtin_prices() -> dict[str, Any]:
+    return json.loads(resources.files("analyzer.data").joinpath("prices.json").read_text("utf-8"))
+
+
+def load_prices(override: str | Path | dict[str, Any] | None = None) -> dict[str, Any]:
+    """The price table: built-in, or a JSON file / dict of the same shape (ANALYZER_PRICES or option).
+
+    An override may give only `prices_usd_per_million_tokens` (merged over the built-in table)."""
+    table = dict(_builtin_prices())
+    source = override if override is not None else os.environ.get("ANALYZER_PRICES")
+    if not source:
+        return table
+    if isinstance(source, dict):
+        extra = source
+    else:
+        path = Path(source)
+        try:
+            extra = json.loads(path.read_text("utf-8"))
+        except (OSError, ValueError) as exc:
+            raise ConfigError(f"price table {path}: cannot read it ({exc})", hint="pass a JSON file shaped like analyzer/data/prices.json") from None
+    if not isinstance(extra, dict):
+        raise ConfigError("price table override must be a JSON object", hint="see analyzer/data/prices.json for the shape")
+    prices = dict(table["prices_usd_per_million_tokens"])
+    prices.update(extra.get("prices_usd_per_million_tokens", {k: v for k, v in extra.items() if isinstance(v, dict)}))
+    table["prices_usd_per_million_tokens"] = prices
+    return table
+
+
+def model_price(model: str, prices: dict[str, Any]) -> dict[str, float] | None:
+    table: dict[str, dict[str, float]] = prices["prices_usd_per_million_tokens"]
+    if model in table:
+        return table[model]
+    matches = [name for name in table if model.startswith(name)]
+    return table[max(matches, key=len)] if matches else None
+
+
+def estimate_cost(model: str, input_tokens: int, output_tokens: int, prices: dict[str, Any] | None = None) -> float | None:
+    """USD estimate for the tokens, or None when the model has no price (e.g. a local server)."""
+    price = model_price(model, prices or load_prices())
+    if price is None:
+        return None
+    return round((input_tokens * float(price["input"]) + output_tokens * float(price["output"])) / 1_000_000, 8)

@@ -1,0 +1,155 @@
+"""Versioned prompt templates (prompts/<id>.system.md + prompts/<id>.user.md) and their rendering.
+
+Templates use `$name` placeholders (string.Template), so JSON braces in them need no escaping and
+listing text substituted into them is never re-interpreted. The listing goes between tags carrying a
+nonce derived from the text itself, which the listing therefore cannot contain in advance.
+`prompt_hash` covers the rendered system prompt, the user template and the draft JSON schema: any change
+to what the model is asked gives a new hash (it is in the run manifest and in the response-cache key).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from string import Template
+
+import analyzer
+from analyzer.errors import ConfigError
+from analyzer.extract.budget import ReducedInput
+from analyzer.extract.schema import draft_json_schema, schema_hash
+from analyzer.models import FACTOR_NAMES, FACTOR_ORDER, KIND_LABELS, LAYER_NAMES, Kind, Listing
+from analyzer.rubric import kind_ranges
+
+PROMPTS_ENV = "ANALYZER_PROMPTS_DIR"
+DEFAULT_PROMPT_ID = "extract-v1"
+MAX_ERROR_CHARS = 1500
+_ABBREVIATIONS = ("AA", "GDP", "SM", "DTU", "PM", "CA", "DI", "MAI", "ND", "OR")
+
+
+def prompts_dir() -> Path:
+    """ANALYZER_PROMPTS_DIR, else the repository's top-level prompts/ directory."""
+    override = os.environ.get(PROMPTS_ENV)
+    return Path(override) if override else Path(analyzer.__file__).resolve().parents[1] / "prompts"
+
+
+@dataclass(frozen=True)
+class PromptTemplate:
+    id: str
+    system: str
+    user: str
+
+
+def load_prompt(prompt_id: str = DEFAULT_PROMPT_ID) -> PromptTemplate:
+    base = prompts_dir()
+    parts: dict[str, str] = {}
+    for role in ("system", "user"):
+        path = base / f"{prompt_id}.{role}.md"
+        try:
+            parts[role] = path.read_text("utf-8")
+        except OSError:
+            raise ConfigError(
+                f"prompt template {path} not found",
+                hint=f"run from the repository checkout, or set {PROMPTS_ENV} to the directory holding {prompt_id}.system.md and {prompt_id}.user.md",
+            ) from None
+    return PromptTemplate(prompt_id, parts["system"], parts["user"])
+
+
+@cache
+def _anchors() -> dict[str, dict[str, object]]:
+    raw = json.loads(resources.files("analyzer.data").joinpath("factor_anchors.json").read_text("utf-8"))
+    return {k: v for k, v in raw.items() if not k.startswith("_")}
+
+
+def render_factor_anchors() -> str:
+    lines: list[str] = []
+    anchors = _anchors()
+    for abbr, key in zip(_ABBREVIATIONS, FACTOR_ORDER, strict=True):
+        entry = anchors[key.value]
+        lines.append(f"- {key.value} ({FACTOR_NAMES[key]}, {abbr}): {entry['what']}.")
+        levels = entry["levels"]
+        assert isinstance(levels, dict)
+        lines.extend(f"  {level}: {text}" for level, text in levels.items())
+        if entry.get("note"):
+            lines.append(f"  Note: {entry['note']}")
+    return "\n".join(lines)
+
+
+def render_kind_floors() -> str:
+    table = kind_ranges()
+    lines = []
+    for kind in Kind:
+        floors = " ".join(f"{table[kind][key][0]:.1f}" for key in FACTOR_ORDER)
+        lines.append(f"- {kind.value} ({KIND_LABELS[kind]}): {floors}")
+    return "\n".join(lines)
+
+
+def render_system(template: PromptTemplate) -> str:
+    return Template(template.system).substitute(
+        factor_anchors=render_factor_anchors(),
+        factor_abbreviations=" ".join(_ABBREVIATIONS),
+        kind_floors=render_kind_floors(),
+        layers="\n".join(f"- {layer.value} {name}" for layer, name in LAYER_NAMES.items()),
+    )
+
+
+def json_object_instructions() -> str:
+    schema = json.dumps(draft_json_schema(), separators=(",", ":"))
+    return (
+        "Reply with exactly one JSON object and nothing else (no code fences, no prose). "
+        "It must match this JSON schema, with every property present:\n" + schema
+    )
+
+
+def listing_nonce(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
+
+
+def render_user(template: PromptTemplate, listing: Listing, reduced: ReducedInput, *, json_object: bool) -> str:
+    nonce = listing_nonce(reduced.text)
+    body = reduced.text.replace(f"listing-{nonce}", "listing")  # cannot happen by chance; belt and braces
+    note = (
+        f"The listing was long; only its {reduced.sections_kept} most relevant of {reduced.sections_total} sections are shown."
+        if reduced.reduced
+        else ""
+    )
+    return Template(template.user).substitute(
+        source=listing.canonical_url or listing.source,
+        reduction_note=note,
+        nonce=nonce,
+        listing=body,
+        format_instructions=json_object_instructions() if json_object else "",
+    )
+
+
+def build_messages(template: PromptTemplate, listing: Listing, reduced: ReducedInput, *, json_object: bool) -> list[dict[str, str]]:
+    return [
+        {"role": "system", "content": render_system(template)},
+        {"role": "user", "content": render_user(template, listing, reduced, json_object=json_object)},
+    ]
+
+
+def reask_messages(previous_reply: str, error: str) -> list[dict[str, str]]:
+    """The follow-up turn after an invalid reply: the reply itself and what was wrong with it."""
+    return [
+        {"role": "assistant", "content": previous_reply[:20000] or "(empty reply)"},
+        {
+            "role": "user",
+            "content": "Your reply was not valid for the required JSON schema:\n"
+            + error[:MAX_ERROR_CHARS]
+            + "\nReply again with only the corrected JSON object, with every property present.",
+        },
+    ]
+
+
+def prompt_hash(template: PromptTemplate) -> str:
+    """sha256 over the rendered system prompt, the user template and the draft schema."""
+    h = hashlib.sha256()
+    for part in (template.id, render_system(template), template.user, schema_hash()):
+        h.update(part.encode("utf-8"))
+        h.update(b"\x00")
+    return h.hexdigest()
