@@ -1,0 +1,221 @@
+"""Batch output files: one report per source, index.json / index.csv, overview.md / overview.html.
+
+Every file is written to a temp file in the same directory and moved into place with os.replace, so a
+reader (or a rerun after a kill) never sees half a file; leftover temp files are removed on the next run.
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import json
+import os
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from analyzer.models import Analysis
+
+REPORTS_DIR = "reports"
+TEMP_SUFFIX = ".partial"
+FORMATS = ("md", "json", "html")
+INDEX_FIELDS = ("position", "name", "source", "kind", "score", "band", "factor_sum", "status", "error", "files", "content_hash", "attempts")
+# Spreadsheets run cells that start with these as formulas; names come from untrusted listings.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write `text` to `path` via a temp file + os.replace (never a half-written file under `path`)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=TEMP_SUFFIX, dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def remove_stale_temp_files(out_dir: Path) -> int:
+    """Delete temp files a killed run left behind; returns how many."""
+    removed = 0
+    for folder in (out_dir, out_dir / REPORTS_DIR):
+        if folder.is_dir():
+            for p in folder.glob(f".*{TEMP_SUFFIX}"):
+                p.unlink(missing_ok=True)
+                removed += 1
+    return removed
+
+
+def report_paths(stem: str, formats: Iterable[str]) -> list[str]:
+    """Report file paths, relative to the out dir, for one source."""
+    return [f"{REPORTS_DIR}/{stem}.{fmt}" for fmt in formats]
+
+
+def write_reports(out_dir: Path, stem: str, analysis: Analysis, formats: Iterable[str]) -> list[str]:
+    """Render and write one source's reports; returns their paths relative to `out_dir`."""
+    from analyzer.report import render
+
+    written = []
+    for fmt, rel in zip(formats, report_paths(stem, formats), strict=True):
+        text = render(analysis, fmt)  # type: ignore[arg-type]
+        write_atomic(out_dir / rel, text if text.endswith("\n") else text + "\n")
+        written.append(rel)
+    return written
+
+
+def summarize(analysis: Analysis) -> dict[str, object]:
+    """The few numbers the index needs, kept in the state DB so the index never re-reads reports."""
+    return {
+        "name": (analysis.system.name if analysis.system else None) or analysis.listing.title,
+        "kind": analysis.system.kind.value if analysis.system else None,
+        "score": analysis.aivss.score,
+        "band": analysis.aivss.band.value,
+        "factor_sum": analysis.aivss.factor_sum,
+        "provider": analysis.run.provider,
+        "model": analysis.run.model,
+        "warnings": len(analysis.warnings),
+    }
+
+
+@dataclass
+class IndexRow:
+    position: int
+    name: str
+    source: str
+    kind: str | None
+    score: float | None
+    band: str
+    factor_sum: float | None
+    status: str  # done / failed / pending
+    error: str | None
+    files: list[str]
+    content_hash: str | None
+    attempts: int
+
+    def as_dict(self) -> dict[str, object]:
+        return {f: getattr(self, f) for f in INDEX_FIELDS}
+
+
+def sort_by_score(rows: Iterable[IndexRow]) -> list[IndexRow]:
+    """Highest score first; rows without a score (failed, pending) after all scored ones, in input order."""
+    return sorted(rows, key=lambda r: (r.score is None, -(r.score or 0.0), r.position))
+
+
+def write_index(out_dir: Path, rows: list[IndexRow], *, title: str = "Batch overview") -> list[str]:
+    """index.json, index.csv, overview.md and overview.html; returns their names."""
+    ordered = sorted(rows, key=lambda r: r.position)
+    counts = {s: sum(r.status == s for r in rows) for s in ("done", "failed", "pending")}
+    write_atomic(out_dir / "index.json", json.dumps({"counts": {"total": len(rows), **counts}, "sources": [r.as_dict() for r in ordered]}, indent=2, ensure_ascii=False) + "\n")
+    write_atomic(out_dir / "index.csv", _csv(ordered))
+    by_score = sort_by_score(rows)
+    write_atomic(out_dir / "overview.md", _markdown(by_score, counts, title))
+    write_atomic(out_dir / "overview.html", _html(by_score, counts, title))
+    return ["index.json", "index.csv", "overview.md", "overview.html"]
+
+
+def _safe_cell(value: object) -> object:
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def _csv(rows: list[IndexRow]) -> str:
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(INDEX_FIELDS)
+    for r in rows:
+        d = r.as_dict()
+        d["files"] = ";".join(r.files)
+        writer.writerow([_safe_cell("" if d[f] is None else d[f]) for f in INDEX_FIELDS])
+    return buf.getvalue()
+
+
+def _score_text(r: IndexRow) -> str:
+    return "unknown" if r.score is None else f"{r.score:.1f}"
+
+
+def _sum_text(r: IndexRow) -> str:
+    return "unknown" if r.factor_sum is None else f"{r.factor_sum:.1f}"
+
+
+def _md_cell(text: object) -> str:
+    return str(text).replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ").replace("\r", " ")
+
+
+def _report_link(r: IndexRow, preferred: tuple[str, ...]) -> str | None:
+    for ext in preferred:
+        for f in r.files:
+            if f.endswith("." + ext):
+                return f
+    return r.files[0] if r.files else None
+
+
+def _markdown(rows: list[IndexRow], counts: dict[str, int], title: str) -> str:
+    lines = [f"# {title}", "", f"{len(rows)} sources: {counts['done']} done, {counts['failed']} failed, {counts['pending']} pending.", ""]
+    scored = [r for r in rows if r.status == "done"]
+    if scored:
+        lines += ["| # | Name | Kind | AIVSS | Band | Factor sum | Report |", "|---:|---|---|---:|---|---:|---|"]
+        for i, r in enumerate(scored, start=1):
+            link = _report_link(r, ("md", "html", "json"))
+            report = f"[{_md_cell(link.rsplit('/', 1)[-1])}]({link})" if link else ""
+            lines.append(f"| {i} | {_md_cell(r.name)} | {_md_cell(r.kind or 'unknown')} | {_score_text(r)} | {r.band} | {_sum_text(r)} | {report} |")
+        lines.append("")
+    failed = [r for r in rows if r.status == "failed"]
+    if failed:
+        lines += ["## Failed (risk unknown)", "", "| Source | AIVSS | Error |", "|---|---|---|"]
+        lines += [f"| {_md_cell(r.source)} | unknown | {_md_cell(r.error or 'unknown error')} |" for r in failed]
+        lines.append("")
+    pending = [r for r in rows if r.status == "pending"]
+    if pending:
+        lines += ["## Not analysed yet (rerun the same command to resume)", ""]
+        lines += [f"- {_md_cell(r.source)}" for r in pending]
+        lines.append("")
+    return "\n".join(lines)
+
+
+_CSS = (
+    "body{font-family:system-ui,sans-serif;margin:2rem;max-width:72rem}table{border-collapse:collapse;width:100%}"
+    "th,td{border:1px solid #ccc;padding:.3rem .5rem;text-align:left;vertical-align:top}td.num{text-align:right}"
+    ".Critical{background:#f8d0d0}.High{background:#fde2c8}.Medium{background:#fff4c2}.Low{background:#e3f3dc}.None{background:#eee}"
+)
+
+
+def _html(rows: list[IndexRow], counts: dict[str, int], title: str) -> str:
+    e = html.escape
+    parts = [
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        # the page only shows listing-derived text: no scripts, no remote content
+        "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">",
+        f"<title>{e(title)}</title><style>{_CSS}</style></head><body>",
+        f"<h1>{e(title)}</h1>",
+        f"<p>{len(rows)} sources: {counts['done']} done, {counts['failed']} failed, {counts['pending']} pending.</p>",
+    ]
+    scored = [r for r in rows if r.status == "done"]
+    if scored:
+        parts.append("<table><thead><tr><th>#</th><th>Name</th><th>Kind</th><th>AIVSS</th><th>Band</th><th>Factor sum</th><th>Report</th></tr></thead><tbody>")
+        for i, r in enumerate(scored, start=1):
+            link = _report_link(r, ("html", "md", "json"))
+            report = f'<a href="{e(link)}">{e(link.rsplit("/", 1)[-1])}</a>' if link else ""
+            parts.append(
+                f'<tr><td class="num">{i}</td><td>{e(r.name)}</td><td>{e(r.kind or "unknown")}</td>'
+                f'<td class="num {e(r.band)}">{_score_text(r)}</td><td class="{e(r.band)}">{e(r.band)}</td>'
+                f'<td class="num">{_sum_text(r)}</td><td>{report}</td></tr>'
+            )
+        parts.append("</tbody></table>")
+    failed = [r for r in rows if r.status == "failed"]
+    if failed:
+        parts.append("<h2>Failed (risk unknown)</h2><table><thead><tr><th>Source</th><th>AIVSS</th><th>Error</th></tr></thead><tbody>")
+        parts += [f"<tr><td>{e(r.source)}</td><td>unknown</td><td>{e(r.error or 'unknown error')}</td></tr>" for r in failed]
+        parts.append("</tbody></table>")
+    pending = [r for r in rows if r.status == "pending"]
+    if pending:
+        parts.append("<h2>Not analysed yet (rerun the same command to resume)</h2><ul>")
+        parts += [f"<li>{e(r.source)}</li>" for r in pending]
+        parts.append("</ul>")
+    parts.append("</body></html>")
+    return "\n".join(parts) + "\n"
