@@ -253,6 +253,9 @@ class ExposureFacts(_Model):
     evidence: list[Evidence]
 
 
+EXPOSURE_FLAGS: tuple[str, ...] = tuple(name for name in ExposureFacts.model_fields if name != "evidence")
+
+
 class Mitigation(_Model):
     kind: MitigationKind
     description: str = Field(max_length=300)

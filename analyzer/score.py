@@ -23,6 +23,7 @@ from cvss.exceptions import CVSSError
 
 from analyzer.errors import ConfigError, ScoringError
 from analyzer.models import (
+    EXPOSURE_FLAGS,
     FACTOR_ORDER,
     KIND_LABELS,
     AgenticProfile,
@@ -254,16 +255,7 @@ class _Rules:
 
 
 _RULES_FILE = "cvss_derivation.yaml"
-_FACTS = (
-    "network_service",
-    "processes_untrusted_content",
-    "executes_code",
-    "writes_files",
-    "controls_browser_or_desktop",
-    "uses_credentials",
-    "acts_on_external_systems",
-    "human_approval_required",
-)
+_FACTS = EXPOSURE_FLAGS
 
 
 def _bad_rules(message: str) -> ConfigError:

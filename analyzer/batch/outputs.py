@@ -10,33 +10,18 @@ import csv
 import html
 import io
 import json
-import os
-import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from analyzer.atomic import TEMP_SUFFIX, write_atomic
 from analyzer.models import Analysis
 
 REPORTS_DIR = "reports"
-TEMP_SUFFIX = ".partial"
 FORMATS = ("md", "json", "html")
 INDEX_FIELDS = ("position", "name", "source", "kind", "score", "band", "factor_sum", "status", "error", "files", "content_hash", "attempts")
 # Spreadsheets run cells that start with these as formulas; names come from untrusted listings.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write `text` to `path` via a temp file + os.replace (never a half-written file under `path`)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=TEMP_SUFFIX, dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def remove_stale_temp_files(out_dir: Path) -> int:

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import os
 import sys
-import tempfile
 from pathlib import Path
 
+from analyzer.atomic import write_atomic
 from analyzer.errors import InputError
 
 FORMATS = ("md", "json", "html")
@@ -20,19 +19,6 @@ def choose_format(fmt: str | None, out: str | None) -> str:
     if out and out != "-":
         return _SUFFIX_FORMAT.get(Path(out).suffix.lower(), "md")
     return "md"
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write via a temp file and os.replace, so a reader never sees half a report."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def emit(text: str, out: str | None) -> None:

@@ -17,6 +17,7 @@ from urllib.parse import quote, urlsplit
 from analyzer.errors import ContentError, FetchError, GatedError, NotFoundError
 from analyzer.fetch.config import FetchConfig
 from analyzer.fetch.http import Auth, HttpResponse, HttpSession
+from analyzer.fetch.parse import metadata_values
 from analyzer.fetch.remote import build_remote_listing, decode_body
 from analyzer.models import Listing, MetadataField
 
@@ -109,13 +110,7 @@ def github_metadata(repo: dict[str, object], *, ref: str, sha: str | None, doc_p
     fields: list[MetadataField] = []
 
     def add(key: str, value: object) -> None:
-        values = value if isinstance(value, list) else [value]
-        for item in values:
-            if item is None or isinstance(item, dict | list):
-                continue
-            text = str(item).lower() if isinstance(item, bool) else str(item).strip()
-            if text:
-                fields.append(MetadataField(key=key, value=text[:2000], source=SOURCE))
+        fields.extend(metadata_values(key, value, source=SOURCE))
 
     license_info = repo.get("license") if isinstance(repo.get("license"), dict) else {}
     owner = repo.get("owner") if isinstance(repo.get("owner"), dict) else {}

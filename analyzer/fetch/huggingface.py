@@ -15,7 +15,7 @@ from urllib.parse import quote, urlsplit
 from analyzer.errors import ContentError, GatedError, NotFoundError
 from analyzer.fetch.config import FetchConfig
 from analyzer.fetch.http import Auth, HttpResponse, HttpSession
-from analyzer.fetch.parse import flatten_metadata
+from analyzer.fetch.parse import flatten_metadata, metadata_values
 from analyzer.fetch.remote import build_remote_listing, decode_body
 from analyzer.models import Listing, MetadataField
 
@@ -117,13 +117,7 @@ def hf_metadata(info: dict[str, object], *, include_card_data: bool) -> list[Met
     fields: list[MetadataField] = []
 
     def add(key: str, value: object) -> None:
-        values = value if isinstance(value, list) else [value]
-        for item in values:
-            if item is None or isinstance(item, dict | list):
-                continue
-            text = str(item).lower() if isinstance(item, bool) else str(item).strip()
-            if text:
-                fields.append(MetadataField(key=key, value=text[:2000], source=SOURCE))
+        fields.extend(metadata_values(key, value, source=SOURCE))
 
     card = info.get("cardData") if isinstance(info.get("cardData"), dict) else {}
     tags = [t for t in info.get("tags", []) or [] if isinstance(t, str)] if isinstance(info.get("tags"), list) else []

@@ -61,6 +61,18 @@ def flatten_metadata(data: object, *, source: str, prefix: str = "", limit: int 
     return fields
 
 
+def metadata_values(key: str, value: object, *, source: str) -> list[MetadataField]:
+    """One field per scalar of `value` (a scalar or a list); nested objects and empty values are skipped."""
+    fields: list[MetadataField] = []
+    for item in value if isinstance(value, list) else [value]:
+        if item is None or isinstance(item, dict | list):
+            continue
+        text = str(item).lower() if isinstance(item, bool) else str(item).strip()
+        if text:
+            fields.append(MetadataField(key=key, value=text[:2000], source=source))
+    return fields
+
+
 def markdown_sections(text: str) -> list[Section]:
     """Split Markdown on ATX headings (ignoring '#' lines inside code fences)."""
     sections: list[Section] = []
