@@ -1,12 +1,16 @@
 """Print how close the heuristic extractor comes to the gold labels (mean absolute error per factor).
 
-Usage: python benchmarks/calibrate_heuristic.py [GOLD_JSONL] [--per-listing] [--holdout even|odd|loo]
-Default GOLD_JSONL: ../shared/evals/gold-dev.jsonl relative to the repository root.
+Usage: python benchmarks/calibrate_heuristic.py [GOLD_JSONL] [--per-listing] [--holdout even|odd|loo] [--summary]
+Default GOLD_JSONL: ../shared/evals/gold-dev.jsonl relative to the repository root. Any dataset in the same
+JSONL format works, e.g. evals/fixtures.jsonl or tests/fixtures/heuristic_unseen.jsonl (held-out sets: the
+rules were not written from them).
 
 Generalisation checks (the rules were written while reading the gold set, so in-sample MAE flatters):
   --holdout even|odd  score one half (every other sample by slug) with every rule switched off whose only
                       support in the gold set lies in that half, i.e. only rules the other half justifies;
   --holdout loo       score each sample with the rules that fire on no other gold sample switched off.
+  --summary           one line per check: gold-dev in-sample and held-out halves, evals fixtures, unseen set.
+                      (A kind with a single gold example, e.g. memory-system, cannot survive its own holdout.)
 """
 
 from __future__ import annotations
@@ -147,17 +151,41 @@ def report(result: dict, per_listing: bool) -> float:
     return overall
 
 
+def summary(gold: Path) -> None:
+    """Every generalisation figure on one screen (MAE and kind accuracy)."""
+    checks = [
+        ("gold-dev in-sample", gold, None),
+        ("gold-dev holdout even", gold, "even"),
+        ("gold-dev holdout odd", gold, "odd"),
+        ("gold-dev holdout loo", gold, "loo"),
+        ("evals fixtures (unseen)", REPO_ROOT / "evals" / "fixtures.jsonl", None),
+        ("heuristic_unseen (own set)", REPO_ROOT / "tests" / "fixtures" / "heuristic_unseen.jsonl", None),
+    ]
+    for label, path, holdout in checks:
+        if not path.is_file():
+            print(f"{label:28} (missing: {path})")
+            continue
+        rows = evaluate(path, None, holdout)["rows"]
+        mae = statistics.fmean(e for r in rows for e in r["err"].values())
+        kind_ok = sum(r["kind"] == r["gold_kind"] for r in rows)
+        print(f"{label:28} n={len(rows):2}  MAE {mae:.3f}  kind {kind_ok}/{len(rows)}")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("gold", nargs="?", default=str(REPO_ROOT.parent / "shared" / "evals" / "gold-dev.jsonl"))
     parser.add_argument("--per-listing", action="store_true")
     parser.add_argument("--split", choices=["even", "odd"], help="score only one half, all rules on")
     parser.add_argument("--holdout", choices=["even", "odd", "loo"], help="see the module docstring")
+    parser.add_argument("--summary", action="store_true", help="all generalisation checks, one line each")
     args = parser.parse_args(argv)
     gold = Path(args.gold)
     if not gold.is_file():
         print(f"{gold}: no such gold file (pass the path to gold-dev.jsonl)", file=sys.stderr)
         return 2
+    if args.summary:
+        summary(gold)
+        return 0
     report(evaluate(gold, args.split, args.holdout), args.per_listing)
     return 0
 

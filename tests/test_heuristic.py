@@ -349,3 +349,132 @@ def test_shared_injection_listings_are_flagged_and_clean_ones_are_not() -> None:
     for sample in samples:
         warnings = detect_injection(read_local(str((GOLD.parent / sample["listing"]).resolve())))
         assert bool(warnings) == bool(sample["injection"]), sample["slug"]
+
+
+# ------------------------------------------------------------------------------------ generalisation
+
+UNSEEN = REPO_ROOT / "tests" / "fixtures" / "heuristic_unseen.jsonl"
+UNSEEN_SAMPLES = [json.loads(line) for line in UNSEEN.read_text("utf-8").splitlines() if line.strip()]
+
+
+def unseen_listing(sample: dict) -> Listing:
+    return read_local(str(UNSEEN.parent / sample["listing"]))
+
+
+@pytest.mark.parametrize("sample", UNSEEN_SAMPLES, ids=[s["slug"] for s in UNSEEN_SAMPLES])
+def test_kind_on_listings_the_rules_were_not_written_from(sample: dict) -> None:
+    profile = HeuristicExtractor().extract(unseen_listing(sample)).profile
+    assert profile is not None
+    assert profile.system.kind.value == sample["kind"]
+
+
+def test_unseen_listings_mean_absolute_error_is_within_target() -> None:
+    errors = []
+    for sample in UNSEEN_SAMPLES:
+        profile = HeuristicExtractor().extract(unseen_listing(sample)).profile
+        assert profile is not None
+        errors += [abs((f.value or 0.0) - float(sample["factors"][f.key.value])) for f in profile.factors]
+    assert statistics.fmean(errors) <= 0.08
+
+
+def test_a_plain_agent_word_beats_unknown_but_a_stub_stays_unknown() -> None:
+    helper = profile_of("# Tidy\n\nA small agent that sorts your downloads folder every night.\n")
+    assert helper.system.kind is not Kind.UNKNOWN
+    assert helper.system.kind_evidence and "agent" in helper.system.kind_evidence[0].quote
+    assert profile_of("---\nlicense: mit\n---\n# xq-model-v3\n\nMore information needed.\n").system.kind is Kind.UNKNOWN
+
+
+def test_an_mcp_client_config_block_marks_an_mcp_server() -> None:
+    text = (
+        "# lookup\n\nAsk for a word and get its definition.\n\n## Setup\n\n"
+        '```json\n{"mcpServers": {"lookup": {"command": "uvx", "args": ["lookup"]}}}\n```\n'
+    )
+    assert profile_of(text).system.kind is Kind.MCP_SERVER_OR_TOOL
+
+
+# ------------------------------------------------------------------------------------ layer statements
+
+
+def _layers(profile: AgenticProfile) -> dict[str, object]:
+    return {layer.layer.value: layer for layer in profile.system.layers}
+
+
+def test_layer_stated_text_is_built_from_the_listing_not_boilerplate() -> None:
+    listing = listing_from(CODING_AGENT_README)
+    profile = HeuristicExtractor().extract(listing).profile
+    assert profile is not None
+    layers = _layers(profile)
+    assert "Claude" in layers["L1"].stated and "GPT-4o" in layers["L1"].stated  # type: ignore[attr-defined]
+    assert "Docker sandbox" in layers["L4"].stated  # type: ignore[attr-defined]
+    for layer in profile.system.layers:
+        if layer.stated is None:
+            assert layer.evidence == []
+            continue
+        assert not layer.stated.startswith("States ")
+        assert layer.evidence, layer.layer
+        for e in layer.evidence:
+            assert e.quote in listing.text
+        # the stated text is the quoted clauses themselves (markdown stripped)
+        assert any(e.quote.replace("`", "").strip(" .") in layer.stated for e in layer.evidence), layer.stated
+
+
+def test_layer_metadata_fields_state_a_layer() -> None:
+    text = "---\nlicense: apache-2.0\nbase_model: example/base-7b\n---\n# tiny\n\nA small chat model.\n"
+    layers = _layers(profile_of(text))
+    assert layers["L6"].stated == "license: apache-2.0"  # type: ignore[attr-defined]
+    assert "example/base-7b" in layers["L1"].stated  # type: ignore[attr-defined]
+
+
+def test_gpu_memory_and_badges_do_not_map_agent_layers() -> None:
+    text = (
+        "# Tiny Painter\n\n![Website](https://example.org/datasets/badge.svg)\n\n"
+        "Tiny Painter is a text-to-image diffusion model. It needs a GPU with 12 GB of memory.\n"
+    )
+    layers = _layers(profile_of(text))
+    assert layers["L3"].stated is None  # type: ignore[attr-defined]  # GPU memory is not agent memory
+    assert layers["L2"].stated is None  # type: ignore[attr-defined]  # "/datasets/" inside a badge URL
+    assert "GPU" in layers["L4"].stated  # type: ignore[attr-defined]
+
+
+def test_client_apps_named_in_an_mcp_readme_are_not_its_model() -> None:
+    text = "# files-mcp\n\nAn MCP server for reading files. Configure it in Claude Desktop or any other MCP client.\n"
+    assert _layers(profile_of(text))["L1"].stated is None  # type: ignore[attr-defined]
+
+
+# ------------------------------------------------------------------------------------ names
+
+
+@pytest.mark.parametrize(
+    ("text", "source", "name"),
+    [
+        ("---\ntitle: Fancy Name\n---\n# other\n\nA model.\n", "x.md", "Fancy Name"),
+        ("# CogThing: An open agent for your desktop\n\nText.\n", "cogthing.md", "CogThing"),
+        ("# Model Card for Quill-7B\n\nQuill-7B is a model.\n", "q.md", "Quill-7B"),
+        ("## Model Details\n\nThe Quill 2 family of models is great. Quill 2 is fast.\n", "quill-2.md", "Quill 2"),
+        ("## What is Boxy?\n\nBoxy runs code.\n", "boxy.md", "Boxy"),
+        ("## Latest updates -- v2 released\n\n**Tern Agent** is a coding agent.\n", "zz.md", "Tern Agent"),
+        ("Some prose first. The openhands project and OpenHands docs; OpenHands rocks.\n", "openhands.md", "OpenHands"),
+    ],
+)
+def test_system_name(text: str, source: str, name: str) -> None:
+    assert HeuristicExtractor().extract(build_listing(text, source=source, source_type="file", name_hint=source)).profile.system.name == name  # type: ignore[union-attr]
+
+
+@needs_shared
+def test_no_shared_listing_is_named_after_a_section_heading() -> None:
+    from analyzer.extract.heuristic.system import _SECTION_HEADING
+
+    extractor = HeuristicExtractor()
+    for path in sorted((SHARED / "listings").glob("*.md")):
+        name = extractor.extract(read_local(str(path))).profile.system.name  # type: ignore[union-attr]
+        assert name and not _SECTION_HEADING.match(name), (path.name, name)
+        assert not name.lower().startswith(("what ", "latest ")), (path.name, name)
+
+
+@needs_shared
+def test_openhands_tool_use_is_backed_by_a_quote() -> None:
+    listing = read_local(str(SHARED / "listings" / "openhands.md"))
+    tools = HeuristicExtractor().extract(listing).profile.factor(FactorKey.DYNAMIC_TOOL_USE)  # type: ignore[union-attr]
+    assert (tools.value or 0) >= 0.7
+    assert tools.status is FactorStatus.STATED and tools.evidence
+    assert all(e.quote in listing.text for e in tools.evidence)

@@ -13,12 +13,12 @@ from analyzer.errors import InputError
 from analyzer.extract.base import ExtractionResult
 from analyzer.extract.heuristic.factors import assess_factors
 from analyzer.extract.heuristic.kind import KindDecision, detect_kind
+from analyzer.extract.heuristic.layers import layer_statements
 from analyzer.extract.heuristic.rules import Rules, load_rules
 from analyzer.extract.heuristic.system import (
     developer,
     exposure,
     kind_metadata_evidence,
-    layers,
     mitigations,
     modalities,
     summary,
@@ -30,7 +30,7 @@ from analyzer.extract.injection import detect_injection
 from analyzer.models import AgenticProfile, Evidence, ExtractionOutcome, Kind, Listing, Modality, SystemProfile
 
 PROVIDER = "heuristic"
-RULES_VERSION = "heuristic-rules-1"
+RULES_VERSION = "heuristic-rules-2"
 
 _DEFAULT_OUTPUT: dict[Kind, list[Modality]] = {
     Kind.IMAGE_VIDEO_AUDIO_MODEL: [Modality.IMAGE],
@@ -89,7 +89,7 @@ class HeuristicExtractor:
             input_modalities=modalities(scan, self.rules.input_modalities, [Modality.TEXT]),
             output_modalities=outputs,
             underlying_models=models,
-            layers=layers(scan, self.rules, models),
+            layers=layer_statements(scan, self.rules, kind),
             exposure=exposure(scan, self.rules),
             mitigations=mitigations(scan, self.rules),
             kind_evidence=decision.evidence + kind_metadata_evidence(scan),

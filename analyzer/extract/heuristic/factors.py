@@ -8,6 +8,14 @@ from analyzer.models import FACTOR_NAMES, FACTOR_ORDER, KIND_LABELS, FactorAsses
 from analyzer.rubric import floor
 
 MAX_EVIDENCE_PER_FACTOR = 3
+# A statement that supports about the kind's floor (within this margin, and at least CONFIRM_MIN) is shown
+# as evidence for the floor value: "Integrations with Slack, Jira and Linear" backs a coding agent's tool
+# use even though it does not raise it. Only for the agency factors: non-determinism and opacity are
+# properties of the model, where any sentence mentioning "model" would be a hollow quote.
+CONFIRM_MARGIN = 0.1
+CONFIRM_MIN = 0.5
+CONFIRM_MIN_WORDS = 4  # a confirming quote must be a statement, not a lone heading or badge
+_MODEL_PROPERTIES = {FactorKey.NON_DETERMINISM, FactorKey.OPACITY_REFLEXIVITY}
 
 
 def _snap(value: float) -> float:
@@ -17,18 +25,19 @@ def _snap(value: float) -> float:
 def assess_factor(scan: ScanText, rules: Rules, kind: Kind, key: FactorKey) -> FactorAssessment:
     base = floor(kind, key)
     cap = rules.caps[kind].get(key, 1.0)
+    confirm_from = max(base - CONFIRM_MARGIN, CONFIRM_MIN) if key not in _MODEL_PROPERTIES else None
     supported: list[tuple[float, ValueRule, Match]] = []
     for rule in rules.factor_rules[key]:
         value = rule.value_for(kind)
-        if value is None or value <= base:
+        if value is None or (value <= base and (confirm_from is None or value < confirm_from - 1e-9)):
             continue
         hit = scan.first(rule.pattern, include_code=rule.include_code)
-        if hit is not None:
+        if hit is not None and (value > base or len(hit.quote.split()) >= CONFIRM_MIN_WORDS):
             supported.append((min(value, cap), rule, hit))
     # Highest value first; ties keep the YAML order (sorted is stable), so output is deterministic.
     supported.sort(key=lambda s: -s[0])
     name = FACTOR_NAMES[key]
-    if not supported or supported[0][0] <= base:
+    if not supported or supported[0][0] < base - CONFIRM_MARGIN - 1e-9:
         return FactorAssessment(
             key=key,
             name=name,
@@ -39,6 +48,8 @@ def assess_factor(scan: ScanText, rules: Rules, kind: Kind, key: FactorKey) -> F
             floor_applied=True,
         )
     value, top_rule, _ = supported[0]
+    confirms_floor = value <= base
+    value = max(value, base)
     evidence = []
     seen: set[str] = set()
     for _, _, hit in supported:
@@ -51,7 +62,10 @@ def assess_factor(scan: ScanText, rules: Rules, kind: Kind, key: FactorKey) -> F
     rationale = f"{top_rule.rationale[:1].upper()}{top_rule.rationale[1:]}"
     if others:
         rationale += "; also " + "; ".join(others)
-    rationale = f"{rationale} (a {KIND_LABELS[kind]} starts at {base:.1f})."
+    if confirms_floor:
+        rationale = f"{rationale}, which supports the typical value for a {KIND_LABELS[kind]} ({base:.1f})."
+    else:
+        rationale = f"{rationale} (a {KIND_LABELS[kind]} starts at {base:.1f})."
     return FactorAssessment(
         key=key,
         name=name,

@@ -17,6 +17,10 @@ MAX_HITS_PER_RULE = 3
 # "X is a framework for ...", "X lets you ...": the sentence where a listing defines itself.
 _DEFINITION = re.compile(r"\b(?:is|are)\s+(?:an?|the|your)\b[^.\n]{0,200}|\b(?:lets|enables|allows)\s+(?:you|your|developers|users|an?)\b[^.\n]{0,200}", re.IGNORECASE)
 MAX_DEFINITIONS = 2
+# The tagline: the first sentences of readable prose ("Your AI teammate in the terminal.", "A Go library
+# for building agents.") define a system as surely as an "X is a ..." sentence, whatever their wording.
+_TAGLINE_SENTENCE = re.compile(r"[^\s#>|*\-][^.!?\n]{12,240}(?:[.!?](?=\s|$)|(?=\n))")
+MAX_TAGLINES = 2
 # A README that opens with news or benchmarks still defines itself in its "Introduction" section.
 _INTRO_HEADING = re.compile(
     r"^#{1,4}[ \t]+[^\n]{0,6}(?:introduction|overview|about|what is|what can|model (?:details|information|summary|description)|description)\b[^\n]*$",
@@ -59,13 +63,14 @@ def detect_kind(scan: ScanText, rules: Rules) -> KindDecision:
         lead.append((intro.start(), intro.end() + lead_end(scan.prose[intro.end() :], rules.lead_chars)))
     title = scan.listing.title
     definitions = [m.group(0) for a, b in lead for m in _DEFINITION.finditer(scan.prose, a, b)][:MAX_DEFINITIONS]
+    definitions += [t for t in taglines(scan.prose, cutoff) if not any(t in d or d in t for d in definitions)]
     for rule in rules.kind_rules:
         if title and rule.pattern.search(title):
             scores[rule.kind] += rule.weight * rules.title_multiplier
         for sentence in definitions:
             if rule.pattern.search(sentence):
                 scores[rule.kind] += rule.weight * rules.definition_multiplier
-        for hit in scan.find_all(rule.pattern, limit=MAX_HITS_PER_RULE):
+        for hit in scan.find_all(rule.pattern, include_code=rule.include_code, limit=MAX_HITS_PER_RULE, end=rules.kind_scan_chars):
             in_lead = any(a <= hit.start < b for a, b in lead)
             gain = rule.weight * (rules.lead_multiplier if in_lead else 1.0)
             scores[rule.kind] += gain
@@ -87,7 +92,7 @@ def detect_kind(scan: ScanText, rules: Rules) -> KindDecision:
     candidates = [k for k in scores if k not in refined_only]
     kind = max(candidates, key=lambda k: (round(scores[k], 6), -order.get(k, len(order))))
     if scores[kind] < rules.min_kind_score:
-        return KindDecision(Kind.UNKNOWN, scores, [])
+        return _fallback(scan, rules, scores, kind, best_hit, cutoff)
     # Some kinds are a refinement of another: an LLM card that also advertises tool calling.
     for refinement in rules.refinements:
         if kind is refinement.source and scores[refinement.to] >= refinement.min_score:
@@ -95,3 +100,32 @@ def detect_kind(scan: ScanText, rules: Rules) -> KindDecision:
             break
     evidence = [best_hit[kind][1]] if kind in best_hit else []
     return KindDecision(kind, scores, evidence)
+
+
+def taglines(prose: str, cutoff: int) -> list[str]:
+    """The first sentences of readable prose in the lead (headings, lists and quotes skipped)."""
+    readable = _NOT_WORDS.sub(lambda m: " " * len(m.group(0)), prose[:cutoff])
+    out: list[str] = []
+    for m in _TAGLINE_SENTENCE.finditer(readable):
+        sentence = m.group(0).strip()
+        line_start = readable.rfind("\n", 0, m.start()) + 1
+        if readable[line_start : m.start()].strip(" \t*_"):
+            continue  # inside a heading, list item or table row, not a tagline
+        if len(sentence.split()) >= 3:
+            out.append(prose[m.start() : m.end()].strip())
+        if len(out) >= MAX_TAGLINES:
+            break
+    return out
+
+
+def _fallback(
+    scan: ScanText, rules: Rules, scores: dict[Kind, float], top: Kind, best_hit: dict[Kind, tuple[float, Evidence]], cutoff: int
+) -> KindDecision:
+    """Weak but real evidence still names a kind; plain words for 'agent' or 'app' pick a generic one."""
+    if scores[top] >= rules.fallback_min_score and top in best_hit:
+        return KindDecision(top, scores, [best_hit[top][1]])
+    for rule in rules.fallbacks:
+        hit = scan.first(rule.pattern)
+        if hit is not None and hit.start < max(cutoff, 1):
+            return KindDecision(rule.kind, scores, [hit.evidence()])
+    return KindDecision(Kind.UNKNOWN, scores, [])

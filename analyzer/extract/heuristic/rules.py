@@ -25,6 +25,15 @@ class KindRule:
     kind: Kind
     weight: float
     pattern: FastPattern
+    include_code: bool = False  # structural cues (install commands, config blocks) live in code blocks
+
+
+@dataclass(frozen=True)
+class FallbackRule:
+    """When no kind reaches the minimum score, a clear word for 'agent' or 'app' still beats 'unknown'."""
+
+    kind: Kind
+    pattern: FastPattern
 
 
 @dataclass(frozen=True)
@@ -69,6 +78,22 @@ class FlagRule:
 
 
 @dataclass(frozen=True)
+class LayerFacet:
+    """One kind of statement that maps a MAESTRO layer (e.g. L1 'size': "a 7B model")."""
+
+    layer: LayerId
+    label: str
+    pattern: FastPattern
+    include_code: bool
+    kinds: frozenset[Kind] | None  # None: every kind
+    context: FastPattern | None  # must also occur in the matched sentence
+    unless: FastPattern | None  # discards the matched sentence
+
+    def applies_to(self, kind: Kind) -> bool:
+        return self.kinds is None or kind in self.kinds
+
+
+@dataclass(frozen=True)
 class Rules:
     kind_rules: tuple[KindRule, ...]
     title_rules: tuple[KindRule, ...]
@@ -76,15 +101,19 @@ class Rules:
     kind_order: tuple[Kind, ...]
     refinements: tuple[Refinement, ...]
     lead_chars: int
+    kind_scan_chars: int
     lead_multiplier: float
     title_multiplier: float
     definition_multiplier: float
     min_kind_score: float
+    fallback_min_score: float
+    fallbacks: tuple[FallbackRule, ...]
     factor_rules: dict[FactorKey, tuple[ValueRule, ...]]
     caps: dict[Kind, dict[FactorKey, float]]
     exposure: tuple[FlagRule, ...]
     mitigations: tuple[FlagRule, ...]
-    layers: tuple[FlagRule, ...]
+    layers: tuple[LayerFacet, ...]
+    layer_metadata: dict[LayerId, tuple[str, ...]]
     input_modalities: tuple[FlagRule, ...]
     output_modalities: tuple[FlagRule, ...]
     model_names: FastPattern
@@ -142,6 +171,33 @@ def _flag_rules(items: list[dict[str, object]], section: str) -> tuple[FlagRule,
     return tuple(rules)
 
 
+def _layer_rules(raw: dict[str, dict[str, object]], groups: dict[str, list[str]], model_names: str) -> tuple[tuple[LayerFacet, ...], dict[LayerId, tuple[str, ...]]]:
+    facets: list[LayerFacet] = []
+    metadata: dict[LayerId, tuple[str, ...]] = {}
+    for name, entry in raw.items():
+        try:
+            layer = LayerId(name)
+        except ValueError:
+            raise ConfigError(f"{RULES_FILE}: unknown layer {name!r}", hint="use L1 ... L7") from None
+        metadata[layer] = tuple(str(k).lower() for k in entry.get("metadata", []))  # type: ignore[union-attr]
+        for i, item in enumerate(entry["facets"]):  # type: ignore[union-attr]
+            where = f"layers.{name}[{i}]"
+            patterns = [model_names if p == "$model_names" else str(p) for p in item["patterns"]]
+            kinds = frozenset(_expand(item["kinds"], groups)) if "kinds" in item else None
+            facets.append(
+                LayerFacet(
+                    layer=layer,
+                    label=str(item["label"]),
+                    pattern=_compile("|".join(patterns), where),
+                    include_code=bool(item.get("code", False)),
+                    kinds=kinds,
+                    context=_compile(item["context"], where) if "context" in item else None,
+                    unless=_compile(item["unless"], where) if "unless" in item else None,
+                )
+            )
+    return tuple(facets), metadata
+
+
 @cache
 def load_rules() -> Rules:
     raw = yaml.safe_load(resources.files("analyzer.data").joinpath(RULES_FILE).read_text("utf-8"))
@@ -151,9 +207,9 @@ def load_rules() -> Rules:
     # except refinement targets, whose score must come from their own phrases.
     refine_targets = {Kind(r["to"]) for r in kd.get("refine", [])}
     kind_rules = tuple(
-        KindRule(kind, float(weight), _compile(pattern, f"kind_detection.patterns.{name}"))
+        KindRule(kind, float(e[1]), _compile(e[0], f"kind_detection.patterns.{name}"), include_code=len(e) > 2 and e[2] == "code")
         for name, entries in kd["patterns"].items()
-        for pattern, weight in ((e[0], e[1]) for e in entries)
+        for e in entries
         for kind in _expand(name, groups)
         if name not in groups or kind not in refine_targets
     )
@@ -173,7 +229,7 @@ def load_rules() -> Rules:
         factor_rules[key] = tuple(
             ValueRule(
                 id=str(e["id"]),
-                pattern=_compile("|".join(f"(?:{p})" for p in e["patterns"]), f"factors.{key.value}.{e['id']}"),
+                pattern=_compile("|".join(e["patterns"]), f"factors.{key.value}.{e['id']}"),
                 values=_resolve_values(e["value"], groups, f"factors.{key.value}.{e['id']}"),
                 include_code=bool(e.get("code", False)),
                 rationale=str(e["rationale"]),
@@ -188,8 +244,7 @@ def load_rules() -> Rules:
     models = raw["model_names"]
     for item in raw["mitigations"]:
         MitigationKind(item["name"])
-    for item in raw["layers"]:
-        LayerId(item["name"])
+    layer_facets, layer_metadata = _layer_rules(raw["layers"], groups, models)
     return Rules(
         kind_rules=kind_rules,
         title_rules=title_rules,
@@ -197,15 +252,19 @@ def load_rules() -> Rules:
         kind_order=tuple(Kind(k) for k in kd["tie_order"]),
         refinements=tuple(Refinement(Kind(r["from"]), Kind(r["to"]), float(r["min_score"])) for r in kd.get("refine", [])),
         lead_chars=int(kd["lead_chars"]),
+        kind_scan_chars=int(kd.get("scan_chars", 10**9)),
         lead_multiplier=float(kd["lead_multiplier"]),
         title_multiplier=float(kd["title_multiplier"]),
         definition_multiplier=float(kd["definition_multiplier"]),
         min_kind_score=float(kd["min_score"]),
+        fallback_min_score=float(kd.get("fallback_min_score", kd["min_score"])),
+        fallbacks=tuple(FallbackRule(Kind(e[1]), _compile(e[0], "kind_detection.fallback")) for e in kd.get("fallback", [])),
         factor_rules=factor_rules,
         caps=caps,
         exposure=_flag_rules(raw["exposure"], "exposure"),
         mitigations=_flag_rules(raw["mitigations"], "mitigations"),
-        layers=_flag_rules(raw["layers"], "layers"),
+        layers=layer_facets,
+        layer_metadata=layer_metadata,
         input_modalities=_flag_rules(raw["modalities"]["input"], "modalities.input"),
         output_modalities=_flag_rules(raw["modalities"]["output"], "modalities.output"),
         model_names=_compile(models, "model_names"),

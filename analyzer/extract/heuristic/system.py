@@ -11,8 +11,6 @@ from analyzer.models import (
     Evidence,
     ExposureFacts,
     Kind,
-    LayerId,
-    LayerStatement,
     Mitigation,
     MitigationKind,
     Modality,
@@ -40,10 +38,77 @@ def first_hits(scan: ScanText, rules: tuple[FlagRule, ...]) -> dict[str, tuple[F
     return found
 
 
+_NAME_KEYS = ("title", "name", "model_name", "pretty_name", "og:title")
+# Headings that name a section, not the system ("Model Details", "Latest updates -- ...").
+_SECTION_HEADING = re.compile(
+    r"^(?:model (?:details|information|card|summary|overview|description)|introduction|overview|about|features|key features"
+    r"|installation|install|quick ?start|getting started|usage|news|updates?|latest (?:news|updates?)|release notes|changelog"
+    r"|table of contents|contents|abstract|description|summary|highlights|license|licence|citation|requirements|demo)\b",
+    re.IGNORECASE,
+)
+_QUESTION_NAME = re.compile(r"^(?:what is|what's|what can|why|how does)\s+(.+?)(?:\s+do)?\s*\??$", re.IGNORECASE)
+_CARD_WORDS = re.compile(r"^(?:model card(?: for)?|model card:)\s*|\s+model card$", re.IGNORECASE)
+_SUBTITLE = re.compile(r"\s*(?::|\s[-–—]{1,2})\s+(?P<rest>.+)$")
+_DEFINED_NAME = re.compile(r"(?:\*\*|`)([^*`\n]{2,60})(?:\*\*|`)\s+(?:is|are)\s+(?:an?|the)\b")
+_SYMBOLS = re.compile(r"^[^\w(\[]+|[^\w)\].!?]+$")
+
+
 def system_name(scan: ScanText) -> str:
-    title = re.sub(r"\s+", " ", scan.listing.title).strip(" #*:-")
-    title = re.sub(r"^(model card( for)?|model card:)\s*", "", title, flags=re.IGNORECASE).strip(" :-")
-    return (title or scan.listing.source.rsplit("/", 1)[-1])[:200]
+    """The system's own name: metadata title, the opening heading, a bold name defined in the lead, or the
+    file/URL stem with the casing the listing itself uses ("openhands" -> "OpenHands")."""
+    listing = scan.listing
+    for key in _NAME_KEYS:
+        for value in listing.meta(key)[:1]:
+            if _clean_name(value):
+                return _clean_name(value)
+    stem = _stem(listing.source)
+    title = listing.title.strip()
+    if title and title != stem:
+        question = _QUESTION_NAME.match(title.strip(" #*"))
+        if question:
+            return _clean_name(question.group(1)) or _stem_spelling(scan, stem)[0]
+        cleaned = _clean_name(title)  # "Model Card for X" -> "X" before judging it
+        if cleaned and not _SECTION_HEADING.match(cleaned):
+            return cleaned
+    spelled, count = _stem_spelling(scan, stem)
+    defined = _DEFINED_NAME.search(scan.text[:3000])
+    if defined and _clean_name(defined.group(1)) and count < 2:
+        return _clean_name(defined.group(1))
+    return spelled
+
+
+def _clean_name(raw: str) -> str:
+    name = re.sub(r"\s+", " ", raw).strip(" #*_`:-")
+    name = _CARD_WORDS.sub("", name).strip(" :-")
+    name = re.sub(r"\s*\((?:paper|code|demo|arxiv|project page)[^)]*\)\s*$", "", name, flags=re.IGNORECASE)
+    subtitle = _SUBTITLE.search(name)
+    if subtitle and len(subtitle.group("rest").split()) >= 3 and subtitle.start() > 0:
+        name = name[: subtitle.start()]  # "CogAgent: An open-sourced VLM-based GUI Agent" -> "CogAgent"
+    name = _SYMBOLS.sub("", name).strip()
+    return name[:200] if re.search(r"\w", name) else ""
+
+
+def _stem(source: str) -> str:
+    tail = source.rstrip("/").rsplit("/", 1)[-1]
+    return tail.rsplit(".", 1)[0] if "." in tail and not tail.startswith(".") else tail
+
+
+def _stem_spelling(scan: ScanText, stem: str) -> tuple[str, int]:
+    """The stem as the listing spells it ("private-gpt" -> "PrivateGPT", "llama-3-2-vision" -> "Llama 3.2-Vision"):
+    the most frequent cased variant, separators optional; with how often it occurs."""
+    if not stem:
+        return scan.listing.source[:200], 0
+    parts = [re.escape(p) for p in re.split(r"[-_. ]+", stem) if p]
+    pattern = re.compile(r"(?<![\w-])" + r"[-_. ]?".join(parts) + r"(?![\w-])", re.IGNORECASE)
+    counts: dict[str, int] = {}
+    for m in pattern.finditer(scan.prose):
+        variant = m.group(0)
+        if variant != variant.lower():
+            counts[variant] = counts.get(variant, 0) + 1
+    if not counts:
+        return stem[:200], 0
+    best = max(counts, key=lambda v: (counts[v], v))
+    return best[:200], counts[best]
 
 
 def developer(scan: ScanText) -> str | None:
@@ -86,27 +151,6 @@ def modalities(scan: ScanText, rules: tuple[FlagRule, ...], fallback: list[Modal
     found = [Modality(name) for name in hits]
     ordered = [m for m in Modality if m in found]
     return ordered or fallback
-
-
-def layers(scan: ScanText, rules: Rules, name_models: list[str]) -> list[LayerStatement]:
-    by_layer: dict[LayerId, list[tuple[FlagRule, Match]]] = {layer: [] for layer in LayerId}
-    for rule in rules.layers:
-        hit = scan.first(rule.pattern, include_code=rule.include_code)
-        if hit is not None and all(r.description != rule.description for r, _ in by_layer[LayerId(rule.name)]):
-            by_layer[LayerId(rule.name)].append((rule, hit))
-    out: list[LayerStatement] = []
-    for layer in LayerId:
-        found = by_layer[layer][:3]
-        if layer is LayerId.L1 and not found and name_models:
-            out.append(LayerStatement(layer=layer, stated=f"Runs on or is: {', '.join(name_models[:4])}"[:400], evidence=[]))
-            continue
-        if not found:
-            out.append(LayerStatement(layer=layer, stated=None, evidence=[]))
-            continue
-        stated = "States " + "; ".join(r.description for r, _ in found)
-        evidence = _dedupe([h.evidence() for _, h in found])
-        out.append(LayerStatement(layer=layer, stated=stated[:400], evidence=evidence))
-    return out
 
 
 def exposure(scan: ScanText, rules: Rules) -> ExposureFacts:

@@ -25,6 +25,10 @@ _SENTENCE_END = re.compile(r"[.!?](?=\s)|\n|\|")
 _QUOTE_TRIM = " \t\r\n*-#>_`|•:;,"
 # A feature marked as absent ("| Tool calling | ❌ |", "does not support tool use") is not evidence for it.
 _NEGATION_MARK = re.compile(r"[❌✗✘🚫]|:x:")
+# Not prose, though not blanked (blanking would cut quotes at every inline link): image alt text and
+# targets, link targets, raw URLs, reference-link labels and multi-line HTML tags. A badge saying
+# "Official Website" or a URL containing "/datasets/" is no statement about the system.
+_NOT_PROSE = re.compile(r"!\[[^\]\n]*\](?:\([^)\n]*\))?|\]\([^)\n]*\)|https?://[^\s)>\]]+|\]\[[^\]\n]*\]|<[A-Za-z!/][^<>]{0,800}>")
 _NEGATION_BEFORE = re.compile(r"\b(?:not|n't|no|without|never|lacks?)\b[^.\n|]{0,40}$", re.IGNORECASE)
 
 
@@ -60,6 +64,7 @@ class Match:
     end: int
     quote: str
     location: str
+    quote_start: int = -1  # offset of `quote` in the listing text
 
     def evidence(self) -> Evidence:
         return Evidence(quote=self.quote, location=self.location, verified=True)
@@ -76,6 +81,10 @@ class ScanText:
     prose_and_code_lower: str = field(init=False)
     _heading_starts: list[int] = field(init=False)
     _heading_names: list[str] = field(init=False)
+    _skip_starts: list[int] = field(init=False)
+    _skip_ends: list[int] = field(init=False)
+    # Group rules (model-card or agent phrases) repeat the same pattern for several kinds: search once.
+    _found: dict[tuple[str, bool, int, int | None], list[Match]] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         self.prose, self.prose_and_code = mask_text(self.listing.text)
@@ -85,6 +94,9 @@ class ScanText:
         for m in _HEADING.finditer(self.prose):
             self._heading_starts.append(m.start())
             self._heading_names.append(_clean_heading(m.group(2)))
+        spans = [(m.start(), m.end()) for m in _NOT_PROSE.finditer(self.listing.text)]
+        self._skip_starts = [a for a, _ in spans]
+        self._skip_ends = [b for _, b in spans]
 
     @property
     def text(self) -> str:
@@ -96,16 +108,23 @@ class ScanText:
             return "(top of listing)"
         return self._heading_names[i][:200] or "(untitled section)"
 
-    def find_all(self, pattern: FastPattern, *, include_code: bool = False, limit: int = 50) -> list[Match]:
+    def find_all(self, pattern: FastPattern, *, include_code: bool = False, limit: int = 50, end: int | None = None) -> list[Match]:
+        """Matches in reading order (at most `limit`, starting before `end`), skipping non-prose and negated ones."""
+        key = (pattern.source, include_code, limit, end)
+        if key not in self._found:
+            self._found[key] = self._find_all(pattern, include_code=include_code, limit=limit, end=end)
+        return list(self._found[key])
+
+    def _find_all(self, pattern: FastPattern, *, include_code: bool, limit: int, end: int | None) -> list[Match]:
         haystack = self.prose_and_code if include_code else self.prose
         lowered = self.prose_and_code_lower if include_code else self.prose_lower
         found: list[Match] = []
-        for start, end in pattern.spans(lowered):
-            if end <= start or self._negated(start, end):
+        for start, stop in pattern.spans(lowered, end=end):
+            if stop <= start or self.not_prose(start) or self._negated(start, stop):
                 continue
-            quote_start, quote_end = self._quote_bounds(haystack, start, end)
+            quote_start, quote_end = self._quote_bounds(haystack, start, stop)
             quote = self.text[quote_start:quote_end]
-            found.append(Match(start, end, quote, self.location(start)))
+            found.append(Match(start, stop, quote, self.location(start), quote_start))
             if len(found) >= limit:
                 break
         return found
@@ -113,6 +132,11 @@ class ScanText:
     def first(self, pattern: FastPattern, *, include_code: bool = False) -> Match | None:
         hits = self.find_all(pattern, include_code=include_code, limit=1)
         return hits[0] if hits else None
+
+    def not_prose(self, offset: int) -> bool:
+        """True inside image alt text, link targets, URLs and HTML tags (spans do not overlap)."""
+        i = bisect.bisect_right(self._skip_starts, offset) - 1
+        return i >= 0 and offset < self._skip_ends[i]
 
     def _negated(self, start: int, end: int) -> bool:
         line_start = self.text.rfind("\n", 0, start) + 1
@@ -137,9 +161,10 @@ class ScanText:
             right = min(right, max(end, left + MAX_QUOTE_CHARS))
             left = _word_boundary_right(self.text, left, start)
             right = _word_boundary_left(self.text, right, end)
-        while left < right and self.text[left] in _QUOTE_TRIM:
+        # Never start or end inside blanked markup (the rest of an HTML tag such as "b>" or "<img").
+        while left < start and (self.text[left] in _QUOTE_TRIM or (haystack[left].isspace() and not self.text[left].isspace())):
             left += 1
-        while right > left and self.text[right - 1] in _QUOTE_TRIM:
+        while right > end and (self.text[right - 1] in _QUOTE_TRIM or (haystack[right - 1].isspace() and not self.text[right - 1].isspace())):
             right -= 1
         if right <= left:  # degenerate: fall back to the match itself
             return start, end
