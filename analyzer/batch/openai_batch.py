@@ -20,13 +20,16 @@ import json
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from analyzer.batch.runner import BatchReport, BatchRunner, Deferred, _signals
 from analyzer.batch.state import PENDING, TRANSIENT_ERROR
 from analyzer.errors import ConfigError
 from analyzer.extract.base import ExtractionResult, failed_result
 from analyzer.models import Listing
+
+if TYPE_CHECKING:
+    from analyzer.extract.llm import LLMExtractor
 
 ENDPOINT = "/v1/chat/completions"
 COMPLETION_WINDOW = "24h"
@@ -37,31 +40,18 @@ BATCH_PRICE_FACTOR = 0.5  # the Batch API bills half the synchronous token price
 REQUESTS_DIR = "openai-batch"
 
 
-class BatchAPIAdapter(Protocol):
-    """What the Batch API path needs from the LLM extractor."""
+def batch_extractor(extractor: object) -> LLMExtractor:
+    """The runner's extractor when it can go through the Batch API: the live OpenAI LLM extractor, one sample."""
+    from analyzer.extract.llm import LLMExtractor
 
-    client: Any  # an openai.OpenAI client (files, batches)
-
-    def batch_request_body(self, listing: Listing) -> dict[str, Any]:
-        """The /v1/chat/completions request body the extractor would send for this listing."""
-
-    def cached_result(self, listing: Listing) -> ExtractionResult | None:
-        """The extraction from the LLM response cache, or None (no request is made)."""
-
-    def result_from_completion(self, listing: Listing, completion: dict[str, Any]) -> ExtractionResult:
-        """Validate + ground a chat completion JSON into an ExtractionResult (and fill the response cache)."""
-
-
-def batch_adapter(extractor: object) -> BatchAPIAdapter:
-    from analyzer.batch.llm_adapter import adapter_for
-
-    adapter = adapter_for(extractor)
-    if adapter is None:
+    if not isinstance(extractor, LLMExtractor) or extractor.name != "openai":
         raise ConfigError(
             f"--openai-batch needs the OpenAI LLM extractor, not {getattr(extractor, 'name', type(extractor).__name__)!r}",
             hint="pass --provider openai",
         )
-    return adapter
+    if extractor.settings.samples != 1:
+        raise ConfigError("--openai-batch sends one request per listing; --samples > 1 is not supported with it", hint="drop --samples, or run without --openai-batch")
+    return extractor
 
 
 @dataclass
@@ -72,11 +62,11 @@ class _RequestFile:
 
 
 class OpenAIBatchJob:
-    def __init__(self, runner: BatchRunner, adapter: BatchAPIAdapter | None = None) -> None:
+    def __init__(self, runner: BatchRunner) -> None:
         self.runner = runner
         self.state = runner.state
         self.options = runner.options
-        self.adapter = adapter or batch_adapter(runner.extractor)
+        self.extractor = batch_extractor(runner.extractor)
         self.errors_this_run: dict[str, str] = {}
         self.waiting: set[str] = set()  # keys in batches that have not finished
         self.files: list[_RequestFile] = []
@@ -91,7 +81,7 @@ class OpenAIBatchJob:
         if stored is not None:
             batch_id, completion, error = stored
             if completion is not None:
-                result = await self.runner.blocking(self.adapter.result_from_completion, listing, json.loads(completion))
+                result = await self.runner.blocking(self.extractor.result_from_completion, listing, json.loads(completion))
                 if result.outcome.status != "ok":
                     self.state.drop_openai_result(key)  # an unusable answer: the next run asks again
                     return result
@@ -101,11 +91,11 @@ class OpenAIBatchJob:
             if key in self.errors_this_run:
                 return failed_result("openai", f"OpenAI batch {batch_id}: {error or 'no answer for this request'}")
             # an error from an earlier run: ask again below
-        cached = await self.runner.blocking(self.adapter.cached_result, listing)
+        cached = await self.runner.blocking(self.extractor.cached_result, listing)
         if cached is not None:
             return cached
         if key not in self.waiting:
-            body = await self.runner.blocking(self.adapter.batch_request_body, listing)
+            body = await self.runner.blocking(self.extractor.batch_request_body, listing)
             self._write_request(key, body)
             self.waiting.add(key)
         raise Deferred(key)
@@ -132,8 +122,8 @@ class OpenAIBatchJob:
         for request_file in self.files:
             def upload(path: Path = request_file.path) -> tuple[str, str, str]:
                 with path.open("rb") as fh:
-                    uploaded = self.adapter.client.files.create(file=(path.name, fh), purpose="batch")
-                batch = self.adapter.client.batches.create(
+                    uploaded = self.extractor.client.files.create(file=(path.name, fh), purpose="batch")
+                batch = self.extractor.client.batches.create(
                     input_file_id=uploaded.id, endpoint=ENDPOINT, completion_window=COMPLETION_WINDOW, metadata={"tool": "analyzer", "requests": path.name}
                 )
                 return uploaded.id, batch.id, batch.status
@@ -164,7 +154,7 @@ class OpenAIBatchJob:
                     still = []
                     completed = 0
                     for record in pending:
-                        batch = await self.runner.blocking(self.adapter.client.batches.retrieve, record.batch_id)
+                        batch = await self.runner.blocking(self.extractor.client.batches.retrieve, record.batch_id)
                         counts = batch.request_counts
                         completed += (counts.completed + counts.failed) if counts else 0
                         if batch.status in TERMINAL:
@@ -187,7 +177,7 @@ class OpenAIBatchJob:
         results: dict[str, tuple[str | None, str | None]] = {}
         for file_id in (batch.output_file_id, batch.error_file_id):
             if file_id:
-                data = await self.runner.blocking(lambda fid=file_id: self.adapter.client.files.content(fid).content)
+                data = await self.runner.blocking(lambda fid=file_id: self.extractor.client.files.content(fid).content)
                 results.update(parse_output_lines(data))
         wanted = set(keys)
         results = {k: v for k, v in results.items() if k in wanted}

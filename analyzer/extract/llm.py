@@ -13,17 +13,22 @@ Failures never turn into factor values. Retries come in layers:
 - refusal, truncation (finish_reason 'length'), content filter, other HTTP errors and exhausted
   retries: an explicit failed ExtractionResult with a clear error.
 
-Structured output modes: 'json_schema' uses `client.chat.completions.parse(response_format=Draft)`;
-'json_object' puts the schema in the prompt and repairs the reply locally (code fences, leading prose,
-trailing commas); 'auto' starts with json_schema and switches to json_object, for the rest of the run,
-when the server rejects json_schema.
+Structured output modes: 'json_schema' sends the strict schema of ExtractionDraft as response_format
+(built once per process; the SDK's `parse()` would rebuild it on every call) and validates the reply
+itself; 'json_object' puts the schema in the prompt and repairs the reply locally (code fences, leading
+prose, trailing commas); 'auto' starts with json_schema and switches to json_object, for the rest of the
+run, when the server rejects json_schema.
+
+The OpenAI Batch API path (analyzer/batch/openai_batch.py) uses the same internals through three public
+methods: `batch_request_body`, `cached_result` and `result_from_completion`.
 """
 
 from __future__ import annotations
 
+import copy
 import email.utils
+import functools
 import hashlib
-import json
 import logging
 import math
 import os
@@ -39,6 +44,7 @@ from typing import Any
 import httpx2
 import openai
 import pydantic
+from openai.types.chat import ChatCompletion
 from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
 
 from analyzer.errors import ConfigError
@@ -47,7 +53,7 @@ from analyzer.extract.budget import DEFAULT_INPUT_BUDGET, ReducedInput, count_to
 from analyzer.extract.grounding import Grounder
 from analyzer.extract.llm_cache import CachedResponse, ResponseCache, cache_key
 from analyzer.extract.prompting import DEFAULT_PROMPT_ID, PromptTemplate, build_messages, load_prompt, prompt_hash, reask_messages
-from analyzer.extract.schema import ExtractionDraft, GroundingTally, schema_hash, to_profile
+from analyzer.extract.schema import ExtractionDraft, GroundingTally, draft_json_schema, schema_hash, to_profile
 from analyzer.models import (
     FACTOR_NAMES,
     FACTOR_ORDER,
@@ -202,11 +208,32 @@ class _Usage:
     calls: int = 0
 
     def add(self, usage: Any, messages: list[dict[str, str]], content: str, model: str) -> None:
+        """Tokens from the server's usage block, counted locally when it is missing or malformed."""
         self.calls += 1
-        prompt = getattr(usage, "prompt_tokens", None) if usage is not None else None
-        completion = getattr(usage, "completion_tokens", None) if usage is not None else None
-        self.input_tokens += int(prompt) if prompt is not None else sum(count_tokens(m["content"], model) + 4 for m in messages)
-        self.output_tokens += int(completion) if completion is not None else count_tokens(content, model)
+        prompt = _token_count(getattr(usage, "prompt_tokens", None))
+        completion = _token_count(getattr(usage, "completion_tokens", None))
+        self.input_tokens += prompt if prompt is not None else sum(count_tokens(m["content"], model) + 4 for m in messages)
+        self.output_tokens += completion if completion is not None else count_tokens(content, model)
+
+
+def _token_count(value: Any) -> int | None:
+    try:
+        return max(0, int(value)) if value is not None else None
+    except (TypeError, ValueError):
+        return None
+
+
+@functools.cache
+def json_schema_response_format() -> dict[str, Any]:
+    """The `response_format` of json_schema mode, built once per process.
+
+    Equal to what the SDK's `chat.completions.parse(response_format=ExtractionDraft)` sends (a test checks
+    it), without rebuilding the strict schema on every call. Shared: never mutate it.
+    """
+    return {"type": "json_schema", "json_schema": {"schema": draft_json_schema(), "name": ExtractionDraft.__name__, "strict": True}}
+
+
+_JSON_OBJECT_FORMAT: dict[str, Any] = {"type": "json_object"}
 
 
 def repair_json(text: str) -> str:
@@ -372,48 +399,42 @@ class LLMExtractor:
             where = s.base_url or "api.openai.com"
             raise _Failure(f"could not connect to the LLM server at {where} after {s.max_retries + 1} attempts: {self._scrub(str(exc))}") from None
 
-    # ----------------------------------------------------------------- one call per mode
+    # ----------------------------------------------------------------- one call
+
+    def _request_body(self, messages: list[dict[str, str]], mode: str) -> dict[str, Any]:
+        """The /v1/chat/completions body for one call (the response_format dict is shared, not copied)."""
+        if mode == "json_schema":
+            # "stream": false is what the SDK's parse() sent: the same body keeps earlier recordings replayable
+            return {"messages": messages, **self._request_params(), "response_format": json_schema_response_format(), "stream": False}
+        return {"messages": messages, **self._request_params(), "response_format": _JSON_OBJECT_FORMAT}
 
     def _call(self, messages: list[dict[str, str]], mode: str, usage: _Usage) -> _Reply:
-        params = self._request_params()
-        if mode == "json_schema":
-            raw = self._send(lambda: self._client.chat.completions.with_raw_response.parse(messages=messages, response_format=ExtractionDraft, **params))
-            try:
-                completion = raw.parse()
-            except openai.LengthFinishReasonError as exc:
-                usage.add(exc.completion.usage, messages, "", self.settings.model)
-                raise _Failure(self._truncated()) from None
-            except openai.ContentFilterFinishReasonError:
-                usage.add(None, messages, "", self.settings.model)
-                raise _Failure("the LLM provider's content filter stopped the answer") from None
-            except (pydantic.ValidationError, ValueError) as exc:
-                content = self._raw_content(raw)
-                usage.add(self._raw_usage(raw), messages, content, self.settings.model)
-                return self._validate(content, first_error=exc)
-            if not completion.choices:
-                raise _Failure("the LLM server returned no choices")
-            message = completion.choices[0].message
-            usage.add(completion.usage, messages, message.content or "", self.settings.model)
-            if message.refusal:
-                raise _Failure(f"the model refused: {message.refusal[:300]}")
-            if message.parsed is not None:
-                return _Reply(message.parsed, message.content or "", None)
-            return self._validate(message.content or "")
-        completion = self._send(
-            lambda: self._client.chat.completions.create(messages=messages, response_format={"type": "json_object"}, **params)  # type: ignore[arg-type,call-overload]
-        )
-        if not completion.choices:
+        body = self._request_body(messages, mode)
+        completion = self._send(lambda: self._client.chat.completions.create(**body))  # type: ignore[call-overload]
+        return self._reply(completion, messages, usage)
+
+    def _reply(self, completion: Any, messages: list[dict[str, str]], usage: _Usage) -> _Reply:
+        """Usage, then refusal / truncation / content filter as _Failure, else the validated draft or its error.
+
+        `completion` is a ChatCompletion as the SDK builds it (loosely: fields may be missing or of the
+        wrong type), from a live response or a Batch API output line.
+        """
+        choices = getattr(completion, "choices", None)
+        if not isinstance(choices, list) or not choices:
             raise _Failure("the LLM server returned no choices")
-        choice = completion.choices[0]
-        content = choice.message.content or ""
-        usage.add(completion.usage, messages, content, self.settings.model)
-        if choice.finish_reason == "length":
+        choice = choices[0]
+        message = getattr(choice, "message", None)
+        content = getattr(message, "content", None)
+        content = content if isinstance(content, str) else ("" if content is None else str(content))
+        usage.add(getattr(completion, "usage", None), messages, content, self.settings.model)
+        finish_reason = getattr(choice, "finish_reason", None)
+        if finish_reason == "length":
             raise _Failure(self._truncated())
-        if choice.finish_reason == "content_filter":
+        if finish_reason == "content_filter":
             raise _Failure("the LLM provider's content filter stopped the answer")
-        refusal = getattr(choice.message, "refusal", None)
+        refusal = getattr(message, "refusal", None)
         if refusal:
-            raise _Failure(f"the model refused: {refusal[:300]}")
+            raise _Failure(f"the model refused: {str(refusal)[:300]}")
         return self._validate(content)
 
     def _truncated(self) -> str:
@@ -422,56 +443,68 @@ class LLMExtractor:
         )
 
     @staticmethod
-    def _raw_content(raw: Any) -> str:
-        try:
-            data = raw.http_response.json()
-            return str(data["choices"][0]["message"].get("content") or "")
-        except (ValueError, KeyError, IndexError, TypeError, AttributeError):
-            return ""
-
-    @staticmethod
-    def _raw_usage(raw: Any) -> Any:
-        try:
-            u = raw.http_response.json().get("usage") or {}
-            return openai.types.CompletionUsage(prompt_tokens=int(u["prompt_tokens"]), completion_tokens=int(u["completion_tokens"]), total_tokens=int(u.get("total_tokens", 0)))
-        except (ValueError, KeyError, TypeError, AttributeError):
-            return None
-
-    @staticmethod
-    def _validate(content: str, first_error: Exception | None = None) -> _Reply:
-        errors: list[Exception] = [first_error] if first_error else []
+    def _validate(content: str) -> _Reply:
+        error: Exception = ValueError("empty reply")
         for candidate in dict.fromkeys([content, repair_json(content)]):
             try:
                 return _Reply(ExtractionDraft.model_validate_json(candidate), content, None)
             except (pydantic.ValidationError, ValueError) as exc:
-                errors.append(exc)
-        return _Reply(None, content, _validation_summary(errors[-1]))
+                error = exc
+        return _Reply(None, content, _validation_summary(error))
 
-    # ----------------------------------------------------------------- one sample
+    # ----------------------------------------------------------------- input and response cache
 
     def _mode_now(self) -> str:
         return self._mode or "json_schema"
 
-    def _draft(self, listing: Listing, reduced: ReducedInput, sample: int, usage: _Usage) -> tuple[ExtractionDraft, bool]:
-        """One validated draft (from the cache or the server) and whether it came from the cache."""
+    def _reduce(self, listing: Listing) -> ReducedInput:
+        return reduce_listing(listing, self.settings.input_budget, self.settings.model)
+
+    def _input_warnings(self, listing: Listing, reduced: ReducedInput) -> list[AnalysisWarning]:
+        warnings = _injection_warnings(listing)
+        if reduced.reduced:
+            warnings.append(AnalysisWarning(
+                code="listing_reduced", severity=Severity.INFO,
+                message=f"The listing was reduced to {reduced.sections_kept} of {reduced.sections_total} sections for the LLM ({reduced.tokens} of {reduced.full_tokens} tokens).",
+                detail=f"input budget {self.settings.input_budget} tokens; tokenizer {reduced.tokenizer}",
+            ))
+        return warnings
+
+    def _cache_key(self, listing: Listing, reduced: ReducedInput, sample: int) -> str:
         s = self.settings
-        key = cache_key(
+        return cache_key(
             model=s.model, base_url=s.base_url, prompt_hash=self._prompt_hash, schema_hash=schema_hash(),
             listing_hash=hashlib.sha256(f"{listing.canonical_url or listing.source}\x00{reduced.text}".encode()).hexdigest(),
             params={"mode": s.structured_output, "temperature": s.temperature, "max_output_tokens": s.max_output_tokens,
                     "validation_retries": s.validation_retries, "sample": sample},
         )
-        if self._cache and not s.record_dir:  # a recording run must really call the server
-            hit = self._cache.get(key)
-            if hit is not None:
-                try:
-                    return ExtractionDraft.model_validate(hit.draft), True
-                except pydantic.ValidationError:
-                    pass
+
+    def _cached_draft(self, key: str) -> ExtractionDraft | None:
+        if not self._cache or self.settings.record_dir:  # a recording run must really call the server
+            return None
+        hit = self._cache.get(key)
+        if hit is None:
+            return None
+        try:
+            return ExtractionDraft.model_validate(hit.draft)
+        except pydantic.ValidationError:
+            return None
+
+    def _store(self, key: str, draft: ExtractionDraft, input_tokens: int, output_tokens: int) -> None:
+        if self._cache:
+            self._cache.put(key, CachedResponse(draft.model_dump(mode="json"), input_tokens, output_tokens, self.settings.model))
+
+    # ----------------------------------------------------------------- one sample
+
+    def _draft(self, listing: Listing, reduced: ReducedInput, sample: int, usage: _Usage) -> tuple[ExtractionDraft, bool]:
+        """One validated draft (from the cache or the server) and whether it came from the cache."""
+        key = self._cache_key(listing, reduced, sample)
+        cached = self._cached_draft(key)
+        if cached is not None:
+            return cached, True
         before = (usage.input_tokens, usage.output_tokens)
         draft = self._ask(listing, reduced, usage)
-        if self._cache:
-            self._cache.put(key, CachedResponse(draft.model_dump(mode="json"), usage.input_tokens - before[0], usage.output_tokens - before[1], s.model))
+        self._store(key, draft, usage.input_tokens - before[0], usage.output_tokens - before[1])
         return draft, False
 
     def _ask(self, listing: Listing, reduced: ReducedInput, usage: _Usage) -> ExtractionDraft:
@@ -504,46 +537,118 @@ class LLMExtractor:
     # ----------------------------------------------------------------- the whole extraction
 
     def extract(self, listing: Listing) -> ExtractionResult:
-        s = self.settings
         started = time.perf_counter()
-        warnings = _injection_warnings(listing)
-        reduced = reduce_listing(listing, s.input_budget, s.model)
-        if reduced.reduced:
-            warnings.append(AnalysisWarning(
-                code="listing_reduced", severity=Severity.INFO,
-                message=f"The listing was reduced to {reduced.sections_kept} of {reduced.sections_total} sections for the LLM ({reduced.tokens} of {reduced.full_tokens} tokens).",
-                detail=f"input budget {s.input_budget} tokens; tokenizer {reduced.tokenizer}",
-            ))
+        reduced = self._reduce(listing)
+        warnings = self._input_warnings(listing, reduced)
         usage = _Usage()
         drafts: list[ExtractionDraft] = []
         hits: list[bool] = []
-        common: dict[str, Any] = {"model": s.model, "prompt_version": s.prompt_id, "prompt_hash": self._prompt_hash, "samples": s.samples}
         try:
-            for sample in range(s.samples):
+            for sample in range(self.settings.samples):
                 draft, hit = self._draft(listing, reduced, sample, usage)
                 drafts.append(draft)
                 hits.append(hit)
         except _Failure as exc:
             log.warning("LLM extraction failed: %s", exc)
-            return failed_result(
-                self.name, self._scrub(str(exc)), warnings=warnings, cache_hit=False,
-                latency_seconds=round(time.perf_counter() - started, 3), **self._usage_fields(usage), **common,
-            )
+            return self._failed(str(exc), warnings, usage, started)
+        return self._result(listing, drafts, warnings, usage, cache_hit=all(hits), started=started)
 
+    def _common_fields(self) -> dict[str, Any]:
+        s = self.settings
+        return {"model": s.model, "prompt_version": s.prompt_id, "prompt_hash": self._prompt_hash, "samples": s.samples}
+
+    def _failed(self, error: str, warnings: list[AnalysisWarning], usage: _Usage, started: float) -> ExtractionResult:
+        return failed_result(
+            self.name, self._scrub(error), warnings=warnings, cache_hit=False,
+            latency_seconds=round(time.perf_counter() - started, 3), **self._usage_fields(usage), **self._common_fields(),
+        )
+
+    def _result(self, listing: Listing, drafts: list[ExtractionDraft], warnings: list[AnalysisWarning], usage: _Usage, *,
+                cache_hit: bool, started: float) -> ExtractionResult:
+        """Ground every draft, combine the samples, cross-check: the successful ExtractionResult."""
         grounder = Grounder(listing)
         grounded = [to_profile(d, grounder.verify) for d in drafts]
         profile, tally = combine_samples(grounded, warnings)
         warnings.extend(_grounding_warnings(tally))
-        if s.cross_check:
+        if self.settings.cross_check:
             warnings.extend(self._cross_check(listing, profile))
         outcome = ExtractionOutcome(
             status="ok", provider=self.name, error=None,
             quotes_total=tally.total, quotes_verified=tally.verified, quotes_dropped=tally.dropped,
         )
         return ExtractionResult(
-            profile=profile, outcome=outcome, warnings=warnings, cache_hit=all(hits),
-            latency_seconds=round(time.perf_counter() - started, 3), **self._usage_fields(usage), **common,
+            profile=profile, outcome=outcome, warnings=warnings, cache_hit=cache_hit,
+            latency_seconds=round(time.perf_counter() - started, 3), **self._usage_fields(usage), **self._common_fields(),
         )
+
+    # ----------------------------------------------------------------- OpenAI Batch API
+
+    @property
+    def client(self) -> openai.OpenAI:
+        """The openai client this extractor calls (the Batch API path uploads files and polls batches with it)."""
+        return self._client
+
+    def batch_request_body(self, listing: Listing) -> dict[str, Any]:
+        """The /v1/chat/completions request body `extract` would send first for this listing.
+
+        Same messages, model, sampling and token parameters, and response_format (json_schema, or
+        json_object after an 'auto' fallback or when configured). The dict is the caller's to keep.
+        """
+        mode = self._mode_now()
+        reduced = self._reduce(listing)
+        messages = build_messages(self._template, listing, reduced, json_object=mode == "json_object")
+        body = self._request_body(messages, mode)
+        body["response_format"] = copy.deepcopy(body["response_format"])  # the shared schema must stay untouched
+        return body
+
+    def cached_result(self, listing: Listing) -> ExtractionResult | None:
+        """The extraction `extract` would build from the response cache alone, or None (no request is made).
+
+        None when the cache is off (no_cache, replay, recording) or any sample is missing from it.
+        """
+        started = time.perf_counter()
+        reduced = self._reduce(listing)
+        drafts: list[ExtractionDraft] = []
+        for sample in range(self.settings.samples):
+            draft = self._cached_draft(self._cache_key(listing, reduced, sample))
+            if draft is None:
+                return None
+            drafts.append(draft)
+        return self._result(listing, drafts, self._input_warnings(listing, reduced), _Usage(), cache_hit=True, started=started)
+
+    def result_from_completion(self, listing: Listing, completion_json: dict[str, Any]) -> ExtractionResult:
+        """The ExtractionResult for a chat completion (as JSON) answering `batch_request_body(listing)`.
+
+        Exactly what `extract` does with a live answer: usage and cost, refusal / truncation / content
+        filter, validation with local JSON repair, grounding, cross-check, injection warnings, and the
+        response cache filled on success. There is no re-ask: an invalid answer is a failed result
+        (never values), and a later run asks again. Needs samples == 1 (one completion per listing).
+        """
+        if self.settings.samples != 1:
+            raise ConfigError(
+                f"an OpenAI batch answer is one sample, but this extractor takes {self.settings.samples}",
+                hint="drop --samples, or run without --openai-batch",
+            )
+        started = time.perf_counter()
+        reduced = self._reduce(listing)
+        warnings = self._input_warnings(listing, reduced)
+        usage = _Usage()
+        try:
+            # built as loosely as the SDK builds live responses; _reply copes with missing or odd fields
+            completion = ChatCompletion.construct(**completion_json)
+        except TypeError:
+            return self._failed(f"the answer is not a chat completion object (got {type(completion_json).__name__})", warnings, usage, started)
+        mode = self._mode_now()
+        messages = build_messages(self._template, listing, reduced, json_object=mode == "json_object")  # for local token counts
+        try:
+            reply = self._reply(completion, messages, usage)
+        except _Failure as exc:
+            return self._failed(str(exc), warnings, usage, started)
+        if reply.draft is None:
+            first = (reply.error or "invalid reply").splitlines()[0]
+            return self._failed(f"the model's reply did not match the schema ({first}); it is asked again on the next run", warnings, usage, started)
+        self._store(self._cache_key(listing, reduced, 0), reply.draft, usage.input_tokens, usage.output_tokens)
+        return self._result(listing, [reply.draft], warnings, usage, cache_hit=False, started=started)
 
     def _usage_fields(self, usage: _Usage) -> dict[str, Any]:
         cost = estimate_cost(self.settings.model, usage.input_tokens, usage.output_tokens, self.settings.prices)
