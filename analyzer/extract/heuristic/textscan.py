@@ -166,9 +166,17 @@ class ScanText:
             left += 1
         while right > end and (self.text[right - 1] in _QUOTE_TRIM or (haystack[right - 1].isspace() and not self.text[right - 1].isspace())):
             right -= 1
+        # A list item like "- **Label**: sentence" loses its opening "**" to the trim above; quote the
+        # sentence, not "Label**: sentence", unless the match is in the label itself.
+        label = _BOLD_LABEL_REST.match(self.text, left, right)
+        if label and label.end() <= start:
+            left = label.end()
         if right <= left:  # degenerate: fall back to the match itself
             return start, end
         return left, right
+
+
+_BOLD_LABEL_REST = re.compile(r"[^*\n]{1,80}?(?:\*\*|__)\s*[:.\u2013\u2014-]?\s*")
 
 
 def _shrink_to_prose(haystack: str, left: int, right: int, start: int, end: int) -> tuple[int, int]:
