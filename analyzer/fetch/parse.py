@@ -95,11 +95,17 @@ def markdown_sections(text: str) -> list[Section]:
     return sections
 
 
-def _clean_heading(raw: str) -> str:
-    text = re.sub(r"!\[[^\]]*\]\([^)]*\)", "", raw)  # images in headings
-    text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)  # links -> their text
+def plain_text(markdown: str) -> str:
+    """Inline Markdown → plain text: images dropped, links to their text, tags and emphasis removed."""
+    text = re.sub(r"!\[[^\]]*\]\([^)]*\)", "", markdown)
+    text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)
     text = re.sub(r"<[^>]+>", "", text)
-    return text.strip(" *_`").strip()
+    text = re.sub(r"(\*\*|__|`)", "", text)
+    return re.sub(r"\s+", " ", text).strip(" *_").strip()
+
+
+def _clean_heading(raw: str) -> str:
+    return plain_text(raw)
 
 
 def guess_title(sections: list[Section], metadata: list[MetadataField], fallback: str) -> str:

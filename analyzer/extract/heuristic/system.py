@@ -6,6 +6,7 @@ import re
 
 from analyzer.extract.heuristic.rules import FlagRule, Rules
 from analyzer.extract.heuristic.textscan import Match, ScanText, metadata_evidence
+from analyzer.fetch.parse import plain_text
 from analyzer.models import (
     KIND_LABELS,
     Evidence,
@@ -125,7 +126,7 @@ def summary(scan: ScanText, kind: Kind, name: str) -> str:
     lead = scan.prose[:6000]
     sentence = next((m.group(0).strip() for m in _SENTENCE.finditer(lead) if " " in m.group(0).strip()), "")
     label = KIND_LABELS[kind]
-    text = f"{name}: {label}." + (f" {sentence}" if sentence else "")
+    text = f"{name} ({label})." + (f" {plain_text(sentence)}" if sentence else "")
     return text[:800]
 
 
