@@ -26,7 +26,6 @@ methods: `batch_request_body`, `cached_result` and `result_from_completion`.
 from __future__ import annotations
 
 import copy
-import email.utils
 import functools
 import hashlib
 import logging
@@ -37,7 +36,6 @@ import statistics
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +45,7 @@ import pydantic
 from openai.types.chat import ChatCompletion
 from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
 
+from analyzer.retry_after import parse_retry_after
 from analyzer.errors import ConfigError
 from analyzer.extract.base import ExtractionResult, failed_result
 from analyzer.extract.budget import DEFAULT_INPUT_BUDGET, ReducedInput, count_tokens, estimate_cost, load_prices, reduce_listing
@@ -272,20 +271,7 @@ def _retry_after_seconds(exc: BaseException) -> float | None:
             return max(0.0, float(ms) / 1000)
         except ValueError:
             pass
-    value = headers.get("retry-after")
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+    return parse_retry_after(headers.get("retry-after"))
 
 
 def _is_format_rejection(exc: BaseException) -> bool:

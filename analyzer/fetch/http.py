@@ -9,7 +9,6 @@ Successful responses go through the conditional cache (httpcache.py).
 
 from __future__ import annotations
 
-import email.utils
 import functools
 import logging
 import random
@@ -24,6 +23,7 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 import httpx
 from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt, wait_random_exponential
 
+from analyzer.retry_after import parse_retry_after
 from analyzer.errors import ContentError, FetchError
 from analyzer.fetch.config import FetchConfig
 from analyzer.fetch.guard import PinnedURL, pin_url
@@ -94,22 +94,6 @@ def origin_of(url: str) -> tuple[str, str, int]:
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
     return scheme, (parts.hostname or "").lower(), parts.port or (443 if scheme == "https" else 80)
-
-
-def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:
-    """Seconds to wait from a Retry-After header (delta-seconds or an HTTP date)."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, when.timestamp() - (now if now is not None else time.time()))
 
 
 def _rate_limit_wait(headers: httpx.Headers) -> float | None:
