@@ -73,22 +73,27 @@ def detect_injection(listing: Listing) -> list[AnalysisWarning]:
             line_end = text.find("\n", m.end())
             covered.append((text.rfind("\n", 0, m.start()) + 1, len(text) if line_end < 0 else line_end))
     hits.sort(key=lambda h: (h[0], h[1].id))
-    warnings: list[AnalysisWarning] = []
+    # One warning per kind of appeal, quoting each passage: four lines of one "sign up as an agent"
+    # section are one finding for the analyst, not four.
+    grouped: dict[str, tuple[InjectionPattern, list[str]]] = {}
     seen: set[str] = set()
     for _, pat, quote in hits:
         if quote in seen:
             continue
         seen.add(quote)
+        grouped.setdefault(pat.id, (pat, []))[1].append(quote)
+    warnings: list[AnalysisWarning] = []
+    for pat, quotes in grouped.values():
+        shown = quotes[:MAX_WARNINGS]
+        passages = "1 passage" if len(quotes) == 1 else f"{len(quotes)} passages"
         warnings.append(
             AnalysisWarning(
                 code=CODE,
                 severity=pat.severity,
-                message=f"The listing contains text addressed to AI readers ({pat.description}); it was treated as data and not followed.",
-                detail=quote,
+                message=f"The listing contains text addressed to AI readers ({pat.description}; {passages}); it was treated as data and not followed.",
+                detail="\n".join(shown) + (f"\n… and {len(quotes) - len(shown)} more" if len(quotes) > len(shown) else ""),
             )
         )
-        if len(warnings) >= MAX_WARNINGS:
-            break
     return warnings
 
 

@@ -99,6 +99,7 @@ def plain_text(markdown: str) -> str:
     """Inline Markdown → plain text: images dropped, links to their text, tags and emphasis removed."""
     text = re.sub(r"!\[[^\]]*\]\([^)]*\)", "", markdown)
     text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)
+    text = re.sub(r"^([^\[\]]*)\]\([^)]*\)", r"\1", text)  # a link whose "[" was cut off before the text
     text = re.sub(r"<[^>]+>", "", text)
     text = re.sub(r"(\*\*|__|`)", "", text)
     return re.sub(r"\s+", " ", text).strip(" *_").strip()

@@ -123,8 +123,9 @@ def _warnings_section(analysis: Analysis) -> list[str]:
         return out + ["None.", ""]
     for w in analysis.warnings:
         out.append(f"- **{w.severity.value}** {code(w.code)}: {text(w.message)}")
-        if w.detail:
-            out.append(f"  - detail: {text(w.detail)}")
+        for line in (w.detail or "").splitlines():
+            if line.strip():
+                out.append(f"  - “{text(line)}”")
     return out + [""]
 
 
