@@ -84,7 +84,9 @@ def main() -> None:
     parser.add_argument("--per-level", type=int, default=0, help="listings per level (default: max(20, 20 x concurrency): about 6 s of ideal run time, so start-up and the last wave weigh little)")
     parser.add_argument("--no-stub", action="store_true", help="skip the runner-only table")
     args = parser.parse_args()
-    os.environ.setdefault("ANALYZER_CACHE_DIR", tempfile.mkdtemp(prefix="bench-cache-"))
+    cache_dir = None if "ANALYZER_CACHE_DIR" in os.environ else tempfile.TemporaryDirectory(prefix="bench-cache-")
+    if cache_dir is not None:  # removed at the end, like the batch folders
+        os.environ["ANALYZER_CACHE_DIR"] = cache_dir.name
     server, base_url = start_server(args.delay)
     try:
         with tempfile.TemporaryDirectory(prefix="bench-batch-") as tmp:
@@ -103,6 +105,8 @@ def main() -> None:
     finally:
         server.terminate()
         server.wait()
+        if cache_dir is not None:
+            cache_dir.cleanup()
     print(f"peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
 
 

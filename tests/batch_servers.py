@@ -97,6 +97,8 @@ class FakeOpenAI:
         self.upload_status: int | None = None  # set to e.g. 500 to make POST /v1/files fail
         self.lock = threading.Lock()
         self.chat_requests = 0  # every POST /v1/chat/completions, including failed ones
+        self.chat_active = 0
+        self.chat_peak = 0  # most chat requests in flight at once
         self.chat_bodies: list[dict[str, Any]] = []
         self.files: dict[str, dict[str, Any]] = {}
         self.batches: dict[str, dict[str, Any]] = {}
@@ -132,9 +134,11 @@ class FakeOpenAI:
             def do_GET(self) -> None:  # noqa: N802
                 fake._handle(self, "GET")
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        self._server.request_queue_size = 256
+        class Server(ThreadingHTTPServer):
+            request_queue_size = 256  # the listen backlog is set at bind time, so it must be a class attribute
+            daemon_threads = True
+
+        self._server = Server(("127.0.0.1", 0), Handler)
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
         self._thread.start()
 
@@ -180,6 +184,15 @@ class FakeOpenAI:
             self.chat_requests += 1
             number = self.chat_requests
             self.chat_bodies.append(body)
+            self.chat_active += 1
+            self.chat_peak = max(self.chat_peak, self.chat_active)
+        try:
+            self._answer_chat(h, body, number)
+        finally:
+            with self.lock:
+                self.chat_active -= 1
+
+    def _answer_chat(self, h: BaseHTTPRequestHandler, body: dict[str, Any], number: int) -> None:
         outcome = self.fault(number) if self.fault else None
         if self.delay:
             time.sleep(self.delay)

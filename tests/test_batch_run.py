@@ -273,3 +273,24 @@ def test_twin_arriving_while_the_first_is_still_reporting_reuses_its_extraction(
     report = run(src, tmp_path / "out", extractor, concurrency=2)
     assert report.done == 3 and twin_done.is_set()
     assert sorted(extractor.calls) == sorted([str(a), str(b)])
+
+
+def test_concurrency_bounds_llm_requests_in_flight_and_keeps_them_busy(tmp_path: Path) -> None:
+    from analyzer.extract import get_extractor
+    from batch_servers import FakeOpenAI
+
+    listings = write_listings(tmp_path / "cards", 12)
+    src = write_source_list(tmp_path / "s.txt", listings)
+    with FakeOpenAI(delay=0.2) as server:
+        extractor = get_extractor("openai", model="fake-model", base_url=server.base_url, api_key="sk-test", use_cache=False)
+        report = run_batch(
+            read_inputs(src),
+            BatchOptions(out_dir=tmp_path / "out", show_progress=False, quiet=True, concurrency=3),
+            extractor=extractor,
+            fingerprint={"provider": "openai", "model": "fake-model"},
+            llm=True,
+        )
+    assert report.done == 12 and server.chat_requests == 12
+    # --concurrency is the number of LLM requests in flight: never more, and reached while sources are
+    # loaded and reported around them.
+    assert server.chat_peak == 3

@@ -153,7 +153,12 @@ class BatchRunner:
         self.limiter = LLMRateLimiter(options.rpm, options.tpm) if llm and (options.rpm or options.tpm) else None
         self.hosts = HostLimiter(options.per_host)
         self.extract_stage: ExtractStage = self._extract_with_limits
-        self._pool = DaemonThreadPool(max(1, options.concurrency))
+        # `concurrency` bounds extractions (LLM requests) in flight. Twice as many sources move through
+        # the pipeline, so loading and reporting overlap other sources' requests instead of leaving a
+        # request slot idle while its source is parsed, scored and written.
+        self._pipeline_width = 2 * max(1, options.concurrency)
+        self._pool = DaemonThreadPool(self._pipeline_width)
+        self._extract_slots: asyncio.Semaphore | None = None  # created inside the running loop
         self._inflight: dict[str, asyncio.Future[ExtractionResult]] = {}
         self._known = state.extraction_hashes()  # content keys with a stored extraction (saves a query per source)
         self._unsaved: dict[str, ExtractionResult] = {}  # new extractions not yet in the state DB
@@ -197,9 +202,10 @@ class BatchRunner:
             todo, _, _ = self.plan()
         queue = deque(todo)
         self._stop = asyncio.Event()
+        self._extract_slots = asyncio.Semaphore(max(1, self.options.concurrency))
         self.progress.start(len(todo), description)
         with _signals(self._on_interrupt, self._on_terminate):
-            self._workers = [asyncio.create_task(self._worker(queue)) for _ in range(min(self.options.concurrency, len(todo)))]
+            self._workers = [asyncio.create_task(self._worker(queue)) for _ in range(min(self._pipeline_width, len(todo)))]
             try:
                 await asyncio.gather(*self._workers, return_exceptions=True)
             finally:
@@ -334,15 +340,17 @@ class BatchRunner:
 
     async def _extract_with_limits(self, listing: Listing, key: str) -> ExtractionResult:
         self.extractions += 1
-        if self.limiter is None:
-            return await self.blocking(self.extractor.extract, listing)
-        async with self.limiter.request(estimate_tokens(listing, self.extractor)) as lease:
-            result = await self.blocking(self.extractor.extract, listing)
-            if result.cache_hit:
-                lease.used(tokens=0, requests=0)
-            elif result.input_tokens is not None or result.output_tokens is not None:
-                lease.used(tokens=(result.input_tokens or 0) + (result.output_tokens or 0))
-            return result
+        assert self._extract_slots is not None
+        async with self._extract_slots:
+            if self.limiter is None:
+                return await self.blocking(self.extractor.extract, listing)
+            async with self.limiter.request(estimate_tokens(listing, self.extractor)) as lease:
+                result = await self.blocking(self.extractor.extract, listing)
+                if result.cache_hit:
+                    lease.used(tokens=0, requests=0)
+                elif result.input_tokens is not None or result.output_tokens is not None:
+                    lease.used(tokens=(result.input_tokens or 0) + (result.output_tokens or 0))
+                return result
 
     def _finish(self, source: BatchSource, listing: Listing, result: ExtractionResult) -> tuple[dict[str, object], list[str]]:
         """Score + threat model + reports (in a worker thread). A failed extraction writes no reports."""

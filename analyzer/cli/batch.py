@@ -65,7 +65,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     add_llm_arguments(p)
     limits = p.add_argument_group("concurrency and rate limits")
-    limits.add_argument("--concurrency", metavar="N", default="8", help="sources processed at once (default 8)")
+    limits.add_argument("--concurrency", metavar="N", default="8", help="extractions (LLM requests) in flight at once; up to twice as many sources are loaded and reported around them (default 8)")
     limits.add_argument("--per-host", metavar="N", default="2", help="URL fetches in flight per host (default 2)")
     limits.add_argument("--rpm", metavar="N", help="LLM requests per minute (default: unlimited)")
     limits.add_argument("--tpm", metavar="N", help="LLM tokens per minute, estimated before and settled after each call (default: unlimited)")
