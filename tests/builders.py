@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 
 from analyzer.extract.base import ExtractionResult, failed_result
 from analyzer.models import (
+    EXPOSURE_FLAGS,
     FACTOR_NAMES,
     FACTOR_ORDER,
     AgenticProfile,
@@ -104,7 +105,7 @@ def build_factors(
 
 
 def build_exposure(**flags: bool) -> ExposureFacts:
-    names = [n for n in ExposureFacts.model_fields if n != "evidence"]
+    names = EXPOSURE_FLAGS
     unknown = set(flags) - set(names)
     if unknown:
         raise TypeError(f"unknown exposure flags {sorted(unknown)}")

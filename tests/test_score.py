@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from analyzer.cli.main import main
 from analyzer.errors import ScoringError
 from analyzer.models import (
+    EXPOSURE_FLAGS,
     FACTOR_NAMES,
     FACTOR_ORDER,
     AgenticProfile,
@@ -47,16 +48,7 @@ from analyzer.score import (
 EXAMPLES_FILE = Path(__file__).resolve().parents[1].parent / "shared" / "reference" / "aivss_examples.json"
 _EXAMPLES: list[dict[str, Any]] = json.loads(EXAMPLES_FILE.read_text("utf-8"))["examples"] if EXAMPLES_FILE.is_file() else []
 
-FACTS = (
-    "network_service",
-    "processes_untrusted_content",
-    "executes_code",
-    "writes_files",
-    "controls_browser_or_desktop",
-    "uses_credentials",
-    "acts_on_external_systems",
-    "human_approval_required",
-)
+FACTS = EXPOSURE_FLAGS  # human_approval_required last: the one fact that lowers CVSS
 
 grid = st.integers(0, 10).map(lambda i: i / 10)  # factor values on the 0.1 grid
 ten_grid = st.lists(grid, min_size=10, max_size=10)

@@ -8,6 +8,7 @@ from analyzer.extract.heuristic.rules import FlagRule, Rules
 from analyzer.extract.heuristic.textscan import Match, ScanText, metadata_evidence
 from analyzer.fetch.parse import plain_text
 from analyzer.models import (
+    EXPOSURE_FLAGS,
     KIND_LABELS,
     Evidence,
     ExposureFacts,
@@ -163,7 +164,7 @@ def modalities(scan: ScanText, rules: tuple[FlagRule, ...], fallback: list[Modal
 
 def exposure(scan: ScanText, rules: Rules) -> ExposureFacts:
     hits = first_hits(scan, rules.exposure)
-    flags = {name: name in hits for name in ExposureFacts.model_fields if name != "evidence"}
+    flags = {name: name in hits for name in EXPOSURE_FLAGS}
     unknown = set(hits) - set(flags)
     if unknown:
         raise ValueError(f"heuristic_rules.yaml names unknown exposure facts: {sorted(unknown)}")
