@@ -83,6 +83,7 @@ class BatchReport:
     elapsed_seconds: float
     failures: list[tuple[str, str]]
     index_files: list[str]
+    rows: list[IndexRow] = field(default_factory=list)  # every source, in input order (for the CI gate)
 
     @property
     def exit_code(self) -> int:
@@ -410,6 +411,7 @@ class BatchRunner:
             elapsed_seconds=round(time.perf_counter() - started, 3),
             failures=[(r.source, r.error or "unknown error") for r in rows if r.status == FAILED],
             index_files=files,
+            rows=rows,
         )
 
 

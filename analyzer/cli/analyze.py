@@ -8,6 +8,7 @@ import sys
 from analyzer.cli.llm_args import add_llm_arguments, llm_options_from_args
 from analyzer.cli.output import FORMATS, choose_format, emit
 from analyzer.cli.scoring_args import add_scoring_arguments, scoring_options_from_args
+from analyzer.cli.threshold_args import add_threshold_arguments, gate, threshold_from_args
 
 DESCRIPTION = """\
 Analyse one listing: SOURCE is a file (Markdown, HTML, plain text or JSON), '-' for stdin, or an
@@ -23,6 +24,7 @@ examples:
   analyzer analyze examples/tidewater-agent.md
   analyzer analyze card.md --format html --out card.html
   analyzer analyze https://huggingface.co/ORG/MODEL --provider openai --model gpt-4.1-mini
+  analyzer analyze card.md --format sarif --out card.sarif --fail-on high
   analyzer analyze card.md --cvss-vector 'CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N'"""
 
 
@@ -47,6 +49,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", metavar="PATH", help="write the report here (atomically) instead of stdout")
     add_llm_arguments(p)
     add_scoring_arguments(p)
+    add_threshold_arguments(p)
     add_source_arguments(p)
     p.set_defaults(func=run)
 
@@ -56,6 +59,7 @@ def run(args: argparse.Namespace) -> int:
     from analyzer.report import render
 
     scoring = scoring_options_from_args(args)
+    threshold = threshold_from_args(args)
     options = llm_options_from_args(args)
     provider = options.pop("provider", None) or "auto"
     analysis = analyze(
@@ -79,4 +83,4 @@ def run(args: argparse.Namespace) -> int:
     if analysis.failed:
         print(f"analyzer: error: extraction failed: {analysis.extraction.error} — the report shows the risk as unknown", file=sys.stderr)
         return 4
-    return 0
+    return gate([analysis], threshold)

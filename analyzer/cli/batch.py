@@ -9,7 +9,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from analyzer.cli.llm_args import add_llm_arguments, llm_options_from_args
+from analyzer.cli.threshold_args import add_threshold_arguments, report_breaches, threshold_from_args
 from analyzer.errors import ConfigError, InputError
+
+from analyzer.models import Band
+from analyzer.threshold import Breach, Threshold, check_score
 
 if TYPE_CHECKING:
     from analyzer.batch.runner import BatchReport
@@ -34,8 +38,9 @@ With --openai-batch the extraction requests go through the OpenAI Batch API (hal
 results within 24 h): the requests are uploaded as JSONL, the batch is polled, and the results are
 scored and reported. A rerun after an interruption resumes polling the same batch.
 
-Exit codes: 0 every source done; 5 some sources failed (listed in the index); 130 interrupted (rerun
-to resume); 2 bad input or options."""
+Exit codes: 0 every source done; 5 some sources failed (listed in the index); 7 a source reached the
+--fail-on / --max-score threshold (and none failed); 130 interrupted (rerun to resume); 2 bad input or
+options."""
 
 EXAMPLES = """\
 examples:
@@ -76,6 +81,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     from analyzer.cli.analyze import add_source_arguments
 
     add_source_arguments(p)
+    add_threshold_arguments(p)
     p.set_defaults(func=run_command)
 
 
@@ -101,6 +107,7 @@ def run_command(args: argparse.Namespace) -> int:
     rpm = _positive(args.rpm, "--rpm", integer=False)
     tpm = _positive(args.tpm, "--tpm", integer=False)
     poll = _positive(args.poll_interval, "--poll-interval", integer=False) or 30.0
+    threshold = threshold_from_args(args)
     sources = read_inputs(args.input)
     if not getattr(args, "debug", False):
         # per-source log lines would bury the progress bar; every failure is in the summary and the index
@@ -140,7 +147,22 @@ def run_command(args: argparse.Namespace) -> int:
     )
     report = run_batch(sources, batch_options, extractor=extractor, fingerprint=fingerprint, llm=provider != "heuristic", openai_batch=args.openai_batch)
     _print_summary(report, out_dir, quiet=args.quiet)
-    return report.exit_code
+    gated = report_breaches(batch_breaches(report, threshold))
+    return report.exit_code or gated
+
+
+def batch_breaches(report: BatchReport, threshold: Threshold) -> list[Breach]:
+    """Done sources that reach the threshold, highest score first."""
+    found: list[Breach] = []
+    if not threshold.active:
+        return found
+    for row in report.rows:
+        if row.status != "done" or row.score is None:
+            continue
+        breach = check_score(row.source, row.score, Band(row.band), "score", threshold)
+        if breach is not None:
+            found.append(breach)
+    return sorted(found, key=lambda b: -b.score)
 
 
 def _print_summary(report: BatchReport, out_dir: Path, *, quiet: bool) -> None:

@@ -1,7 +1,8 @@
 """`analyzer` entry point: builds the parser from the command modules and maps errors to exit codes.
 
 Exit codes: 0 ok; 1 internal error; 2 bad usage or input (incl. a URL refused by policy); 3 fetch
-failed; 4 extraction failed; 5 batch finished with failures; 6 eval gate failed; 130 interrupted.
+failed; 4 extraction failed; 5 batch finished with failures; 6 eval gate failed; 7 AIVSS threshold reached
+(--fail-on / --max-score); 130 interrupted.
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ COMMANDS = ("analyze", "score", "aivss", "schema", "fetch", "eval", "batch")
 
 EPILOG = """\
 exit codes: 0 ok, 1 internal error, 2 bad usage or input, 3 fetch failed, 4 extraction failed,
-5 batch finished with failures, 6 eval gate failed (worse than baseline), 130 interrupted.
+5 batch finished with failures, 6 eval gate failed (worse than baseline), 7 AIVSS threshold
+reached (--fail-on / --max-score), 130 interrupted.
 Run `analyzer COMMAND --help` for each command's options."""
 
 

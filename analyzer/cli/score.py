@@ -6,6 +6,7 @@ import argparse
 
 from analyzer.cli.output import FORMATS, choose_format, emit
 from analyzer.cli.scoring_args import add_scoring_arguments, scoring_options_from_args
+from analyzer.cli.threshold_args import add_threshold_arguments, gate, threshold_from_args
 
 DESCRIPTION = """\
 Re-run the deterministic stages (AIVSS scoring and the MAESTRO threat model) on the JSON written by
@@ -20,6 +21,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--format", choices=FORMATS, help="report format (default: from --out suffix, else md)")
     p.add_argument("--out", metavar="PATH", help="write the report here instead of stdout")
     add_scoring_arguments(p)
+    add_threshold_arguments(p)
     p.set_defaults(func=run)
 
 
@@ -27,6 +29,7 @@ def run(args: argparse.Namespace) -> int:
     from analyzer.pipeline import load_analysis, rescore
     from analyzer.report import render
 
+    threshold = threshold_from_args(args)
     analysis = rescore(load_analysis(args.profile), scoring_options_from_args(args))
     emit(render(analysis, choose_format(args.format, args.out)), args.out)
-    return 4 if analysis.failed else 0
+    return 4 if analysis.failed else gate([analysis], threshold)
