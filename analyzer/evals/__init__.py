@@ -11,12 +11,12 @@ from pathlib import Path
 
 from analyzer.evals.dataset import Dataset, Sample, load_dataset
 from analyzer.evals.records import RunLog, SampleRecord, read_run_log, write_run_log
+from analyzer.shipped import shipped_dir
 
 
 def project_evals_dir() -> Path:
-    """The repository's evals/ folder (fixtures, baselines, gate.toml); falls back to ./evals."""
-    here = Path(__file__).resolve().parent.parent.parent / "evals"
-    return here if here.is_dir() else Path.cwd() / "evals"
+    """The project's evals/ folder (fixtures, listings, baselines, gate.toml), shipped inside the package."""
+    return shipped_dir("evals")
 
 
 __all__ = ["Dataset", "RunLog", "Sample", "SampleRecord", "load_dataset", "project_evals_dir", "read_run_log", "write_run_log"]

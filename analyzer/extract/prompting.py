@@ -18,12 +18,12 @@ from importlib import resources
 from pathlib import Path
 from string import Template
 
-import analyzer
 from analyzer.errors import ConfigError
 from analyzer.extract.budget import ReducedInput
 from analyzer.extract.schema import draft_json_schema, schema_hash
 from analyzer.models import FACTOR_NAMES, FACTOR_ORDER, KIND_LABELS, LAYER_NAMES, Kind, Listing
 from analyzer.rubric import kind_ranges
+from analyzer.shipped import shipped_dir
 
 PROMPTS_ENV = "ANALYZER_PROMPTS_DIR"
 DEFAULT_PROMPT_ID = "extract-v1"
@@ -32,9 +32,9 @@ _ABBREVIATIONS = ("AA", "GDP", "SM", "DTU", "PM", "CA", "DI", "MAI", "ND", "OR")
 
 
 def prompts_dir() -> Path:
-    """ANALYZER_PROMPTS_DIR, else the repository's top-level prompts/ directory."""
+    """ANALYZER_PROMPTS_DIR, else the prompts shipped with the package (the checkout's prompts/ folder)."""
     override = os.environ.get(PROMPTS_ENV)
-    return Path(override) if override else Path(analyzer.__file__).resolve().parents[1] / "prompts"
+    return Path(override) if override else shipped_dir("prompts")
 
 
 @dataclass(frozen=True)
@@ -54,7 +54,7 @@ def load_prompt(prompt_id: str = DEFAULT_PROMPT_ID) -> PromptTemplate:
         except OSError:
             raise ConfigError(
                 f"prompt template {path} not found",
-                hint=f"run from the repository checkout, or set {PROMPTS_ENV} to the directory holding {prompt_id}.system.md and {prompt_id}.user.md",
+                hint=f"check the prompt id, or set {PROMPTS_ENV} to the directory holding {prompt_id}.system.md and {prompt_id}.user.md",
             ) from None
     return PromptTemplate(prompt_id, parts["system"], parts["user"])
 

@@ -1,0 +1,85 @@
+"""Start-up time of the `analyzer` command: medians of repeated fresh processes.
+
+    python benchmarks/bench_startup.py [--analyzer PATH] [--repeat N]
+
+By default it runs `python -m analyzer` with this checkout first on PYTHONPATH; pass `--analyzer
+VENV/bin/analyzer` to time an installed wheel instead. Each case runs once untimed (to write the
+bytecode caches), then N times; the median and the spread are printed. It also lists which heavy modules
+an offline `analyze` of the shipped example imports (`-X importtime`), the behaviour behind the figure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE = ROOT / "examples" / "tidewater-agent.md"
+HEAVY = ("openai", "httpx", "httpx2", "httpcore", "tenacity", "tiktoken", "rich", "bpe_openai", "lxml", "bs4")
+
+
+def _command(analyzer: str | None) -> list[str]:
+    return [analyzer] if analyzer else [sys.executable, "-m", "analyzer"]
+
+
+def _env(cache: str, *, checkout: bool) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "ANALYZER_", "PYTHONPATH"))}
+    env["ANALYZER_CACHE_DIR"] = cache
+    if checkout:  # an installed script must import its own copy, not this checkout
+        env["PYTHONPATH"] = str(ROOT)
+    return env
+
+
+def _time(cmd: list[str], env: dict[str, str], repeat: int) -> list[float]:
+    subprocess.run(cmd, env=env, check=True, stdout=subprocess.DEVNULL, cwd=tempfile.gettempdir())
+    runs = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        subprocess.run(cmd, env=env, check=True, stdout=subprocess.DEVNULL, cwd=tempfile.gettempdir())
+        runs.append(time.perf_counter() - start)
+    return runs
+
+
+def _heavy_imports(cmd: list[str], env: dict[str, str]) -> list[str]:
+    python_cmd = cmd if cmd[0] == sys.executable else [str(Path(cmd[0]).with_name("python")), "-m", "analyzer"]
+    proc = subprocess.run(
+        [python_cmd[0], "-X", "importtime", *python_cmd[1:], "analyze", str(EXAMPLE)],
+        env=env, capture_output=True, text=True, check=True, cwd=tempfile.gettempdir(),
+    )
+    seen = set()
+    for line in proc.stderr.splitlines():
+        name = line.rsplit("|", 1)[-1].strip()
+        if name.split(".")[0] in HEAVY:
+            seen.add(name.split(".")[0])
+    return sorted(seen)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--analyzer", help="path of an installed `analyzer` script (default: python -m analyzer from this checkout)")
+    parser.add_argument("--repeat", type=int, default=15)
+    args = parser.parse_args()
+    cmd = _command(args.analyzer)
+    with tempfile.TemporaryDirectory() as cache:
+        env = _env(cache, checkout=args.analyzer is None)
+        cases = {
+            "--version": [*cmd, "--version"],
+            "--help": [*cmd, "--help"],
+            "analyze example (md to stdout)": [*cmd, "analyze", str(EXAMPLE)],
+        }
+        print(f"{'case':34} {'median':>9} {'min':>9} {'max':>9}   (n={args.repeat}, {' '.join(cmd)})")
+        for label, case in cases.items():
+            runs = _time(case, env, args.repeat)
+            print(f"{label:34} {statistics.median(runs) * 1000:7.0f}ms {min(runs) * 1000:7.0f}ms {max(runs) * 1000:7.0f}ms")
+        heavy = _heavy_imports(cmd, env)
+        print("heavy modules imported by an offline analyze:", ", ".join(heavy) or "none")
+
+
+if __name__ == "__main__":
+    main()
