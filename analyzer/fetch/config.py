@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
 DEFAULT_HF_ENDPOINT = "https://huggingface.co"
 DEFAULT_GITHUB_API = "https://api.github.com"
-USER_AGENT = f"agentic-threat-analyzer/{__version__} (AI listing threat-model tool; +https://pypi.org/project/agentic-threat-analyzer/)"
+USER_AGENT = f"analyzer/{__version__} (AI listing threat-model tool; +https://pypi.org/project/agentic-threat-analyzer/)"
 ROBOTS_AGENT = "analyzer"  # the product token robots.txt groups are matched against
 
 
