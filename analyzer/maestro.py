@@ -26,6 +26,7 @@ from analyzer.models import (
     AgenticProfile,
     CrossLayerThreat,
     FactorKey,
+    FactValue,
     Kind,
     LayerId,
     LayerStatus,
@@ -226,12 +227,11 @@ class _Facts:
 
 def _facts(profile: AgenticProfile, catalogue: Catalogue) -> _Facts:
     system = profile.system
-    exposure = system.exposure.model_dump(exclude={"evidence"})
     return _Facts(
         kind=system.kind,
         group=catalogue.kinds[system.kind].group,
         values={k: (v if v is not None else 0.0) for k, v in profile.values().items()},
-        exposure={k: bool(v) for k, v in exposure.items()},
+        exposure={k: v is FactValue.YES for k, v in system.exposure.values().items()},
         outputs=frozenset(system.output_modalities),
         mitigations=frozenset(m.kind for m in system.mitigations),
     )

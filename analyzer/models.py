@@ -15,7 +15,8 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "2.0"
+"""2.0: tri-state exposure facts with per-fact evidence, AIVSS range, analyst edits (1.0 is still read)."""
 
 
 class _Model(BaseModel):
@@ -221,6 +222,7 @@ class FactorAssessment(_Model):
     rationale: str = Field(max_length=800)
     evidence: list[Evidence]
     floor_applied: bool = Field(description="True when the value is the kind's floor because no grounded evidence supports more.")
+    set_by_analyst: bool = Field(default=False, description="True when an analyst set the value (`analyzer score --set`).")
 
     @model_validator(mode="after")
     def _value_matches_status(self) -> FactorAssessment:
@@ -239,27 +241,93 @@ class LayerStatement(_Model):
     evidence: list[Evidence]
 
 
+class FactValue(StrEnum):
+    """An exposure fact per rubric.md "Exposure facts": not_stated is not no."""
+
+    YES = "yes"
+    NO = "no"
+    NOT_STATED = "not_stated"
+
+
+class FactSource(StrEnum):
+    STATED = "stated"  # the listing states it: a yes/no with its verified quote
+    ASSUMED = "assumed"  # no quote: a rule of the rubric for the kind (a model runs no code of its own), or not_stated
+    SET_BY_ANALYST = "set_by_analyst"  # an analyst's edit (`analyzer score --fact`); Analysis.edits has the previous value
+
+
+class ExposureFact(_Model):
+    value: FactValue = Field(description="yes / no as the listing states it (with a quote), not_stated when it depends on the deployment.")
+    evidence: list[Evidence] = Field(description="Verified quotes for this fact only; required for a stated yes or no.")
+    source: FactSource
+
+    @model_validator(mode="after")
+    def _stated_has_quote(self) -> ExposureFact:
+        if self.source is FactSource.STATED and (self.value is FactValue.NOT_STATED or not self.evidence):
+            raise ValueError("a stated exposure fact needs a yes/no value and at least one quote")
+        return self
+
+    @classmethod
+    def not_stated(cls) -> ExposureFact:
+        return cls(value=FactValue.NOT_STATED, evidence=[], source=FactSource.ASSUMED)
+
+    @property
+    def yes(self) -> bool:
+        return self.value is FactValue.YES
+
+
 class ExposureFacts(_Model):
-    """Facts that feed the derived CVSS v4.0 vector. Each is what the listing states, not a guess."""
+    """Facts that feed the derived CVSS v4.0 vector, each with its own evidence (rubric.md "Exposure facts")."""
 
-    network_service: bool = Field(description="Runs as a network-reachable service or hosted API (vs local library/weights).")
-    processes_untrusted_content: bool = Field(description="Reads web pages, emails, repos, documents or other untrusted input.")
-    executes_code: bool = Field(description="Runs shell commands or generated code.")
-    writes_files: bool = Field(description="Creates or edits files.")
-    controls_browser_or_desktop: bool
-    uses_credentials: bool = Field(description="Holds or uses API keys, OAuth tokens, logins.")
-    acts_on_external_systems: bool = Field(description="Changes state outside itself: APIs, repos, messages, payments, infra.")
-    human_approval_required: bool = Field(description="A human approves each risky action by default.")
-    evidence: list[Evidence]
+    network_service: ExposureFact = Field(description="Runs as a network-reachable service or hosted API (vs local library/weights).")
+    processes_untrusted_content: ExposureFact = Field(description="Reads web pages, emails, repos, documents or other third-party input.")
+    executes_code: ExposureFact = Field(description="The system itself runs shell commands or generated code.")
+    writes_files: ExposureFact = Field(description="Creates or edits files on the user's machine or repository.")
+    controls_browser_or_desktop: ExposureFact = Field(description="Drives a browser, screen, mouse or keyboard.")
+    uses_credentials: ExposureFact = Field(description="Uses keys, tokens, OAuth grants or logins to reach services for the user (beyond its own model provider key).")
+    acts_on_external_systems: ExposureFact = Field(description="Changes state outside itself: APIs with side effects, messages, PRs, payments, infrastructure.")
+    human_approval_required: ExposureFact = Field(description="By default a human approves each risky action.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _read_schema_1_0(cls, data: object) -> object:
+        """Read the 1.0 shape (eight booleans plus one shared evidence list).
+
+        1.0 tied no quote to a flag, so no flag is a stated fact here: true and false both become
+        not_stated (the score's range then covers both values) and the shared quotes are dropped. The
+        scorer's per-kind rules still settle what the rubric settles without a quote (a text LLM runs no
+        code of its own). Re-run `analyzer analyze` to get per-fact quotes.
+        """
+        if isinstance(data, dict) and (isinstance(data.get("evidence"), list) or any(isinstance(v, bool) for v in data.values())):
+            return {name: (ExposureFact.not_stated() if isinstance(v, bool) else v) for name, v in data.items() if name != "evidence"}
+        return data
+
+    def fact(self, name: str) -> ExposureFact:
+        if name not in EXPOSURE_FACTS:
+            raise KeyError(name)
+        return getattr(self, name)
+
+    def values(self) -> dict[str, FactValue]:
+        return {name: getattr(self, name).value for name in EXPOSURE_FACTS}
+
+    def evidence(self) -> list[Evidence]:
+        """Every fact's quotes, in fact order."""
+        return [e for name in EXPOSURE_FACTS for e in getattr(self, name).evidence]
+
+    @classmethod
+    def all_not_stated(cls) -> ExposureFacts:
+        return cls(**{name: ExposureFact.not_stated() for name in EXPOSURE_FACTS})
 
 
-EXPOSURE_FLAGS: tuple[str, ...] = tuple(name for name in ExposureFacts.model_fields if name != "evidence")
+EXPOSURE_FACTS: tuple[str, ...] = tuple(ExposureFacts.model_fields)
 
 
 class Mitigation(_Model):
+    """A safeguard the system itself provides (not advice to the user), with its quote."""
+
     kind: MitigationKind
     description: str = Field(max_length=300)
     evidence: list[Evidence]
+    set_by_analyst: bool = Field(default=False, description="True when an analyst stated it (`analyzer score --stated-mitigations`).")
 
 
 class SystemProfile(_Model):
@@ -274,6 +342,7 @@ class SystemProfile(_Model):
     exposure: ExposureFacts
     mitigations: list[Mitigation]
     kind_evidence: list[Evidence]
+    kind_set_by_analyst: bool = Field(default=False, description="True when an analyst set the kind (`analyzer score --kind`).")
 
 
 class AgenticProfile(_Model):
@@ -343,6 +412,32 @@ class ScoreReason(_Model):
     overridden: bool
 
 
+class AivssRange(_Model):
+    """The AIVSS score and band over every combination of values of the exposure facts not stated."""
+
+    low: float | None
+    high: float | None
+    band_low: Band
+    band_high: Band
+    unstated: list[str] = Field(description="Names of the exposure facts the range is taken over (value not_stated).")
+
+
+class FactAssumption(_Model):
+    """The value the point score takes for an exposure fact the listing does not state (per-kind, data)."""
+
+    fact: str
+    value: FactValue
+    reason: str
+
+
+class AivssSteps(_Model):
+    """The formula's intermediate values, unrounded, as computed once by analyzer.formula (reports print these)."""
+
+    factor_sum: float
+    aars: float
+    raw: float
+
+
 class AivssResult(_Model):
     score: float | None = Field(description="AIVSS 0.0–10.0; None when the extraction failed.")
     band: Band
@@ -356,6 +451,9 @@ class AivssResult(_Model):
     rounding: Rounding
     scale: Scale
     reasons: list[ScoreReason]
+    range: AivssRange | None = Field(default=None, description="Score over the unstated exposure facts; None when there is no score.")
+    assumptions: list[FactAssumption] = Field(default_factory=list, description="Assumed values the point score uses for unstated facts.")
+    steps: AivssSteps | None = Field(default=None, description="The formula's unrounded intermediate values; None when there is no score.")
 
 
 # --------------------------------------------------------------------------- MAESTRO
@@ -423,6 +521,15 @@ class RunManifest(_Model):
     samples: int
 
 
+class AnalystEdit(_Model):
+    """One value an analyst set with `analyzer score` / `analyzer.rescore`; the edited item is marked too."""
+
+    target: str = Field(description="'kind', 'factor:<key>', 'fact:<name>', 'mitigations', 'threat_multiplier' or 'mitigation_factor'.")
+    previous: str
+    value: str
+    note: str | None
+
+
 class Analysis(_Model):
     """The whole result of one run; its JSON is the `analyze` / `score` output."""
 
@@ -437,6 +544,7 @@ class Analysis(_Model):
     warnings: list[AnalysisWarning]
     extraction: ExtractionOutcome
     run: RunManifest
+    edits: list[AnalystEdit] = Field(default_factory=list, description="Analyst edits, oldest first.")
 
     @property
     def failed(self) -> bool:

@@ -23,13 +23,14 @@ from cvss.exceptions import CVSSError
 
 from analyzer.errors import ConfigError, ScoringError
 from analyzer.models import (
-    EXPOSURE_FLAGS,
+    EXPOSURE_FACTS,
     FACTOR_ORDER,
     KIND_LABELS,
     AgenticProfile,
     AivssResult,
     Band,
     FactorKey,
+    FactValue,
     Formula,
     Kind,
     MitigationKind,
@@ -255,7 +256,7 @@ class _Rules:
 
 
 _RULES_FILE = "cvss_derivation.yaml"
-_FACTS = EXPOSURE_FLAGS
+_FACTS = EXPOSURE_FACTS
 
 
 def _bad_rules(message: str) -> ConfigError:
@@ -391,7 +392,7 @@ def score_cvss_vector(vector: str) -> tuple[str, float]:
 def _condition_holds(cond: _Condition, profile: AgenticProfile) -> tuple[bool, list[str]]:
     """Whether the condition holds, and the stated facts / kind that made it hold (for the reason)."""
     exposure = profile.system.exposure
-    fact = {name: bool(getattr(exposure, name)) for name in _FACTS}
+    fact = {name: v is FactValue.YES for name, v in exposure.values().items()}
     if cond.any and not any(fact[f] for f in cond.any):
         return False, []
     if cond.all and not all(fact[f] for f in cond.all):

@@ -18,6 +18,8 @@ from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from analyzer.models import EXPOSURE_FACTS
+
 FACTORS = (
     "autonomy_of_action",
     "goal_driven_planning",
@@ -56,17 +58,7 @@ def draft_for(messages: list[dict[str, Any]]) -> dict[str, Any]:
             "underlying_models": [],
             "kind_evidence": [],
             "layers": [],
-            "exposure": {
-                "network_service": False,
-                "processes_untrusted_content": False,
-                "executes_code": False,
-                "writes_files": False,
-                "controls_browser_or_desktop": False,
-                "uses_credentials": False,
-                "acts_on_external_systems": False,
-                "human_approval_required": False,
-                "evidence": [],
-            },
+            "exposure": {name: {"value": "not_stated", "evidence": []} for name in EXPOSURE_FACTS},
             "mitigations": [],
         },
         "factors": {k: dict(factor) for k in FACTORS},

@@ -11,15 +11,18 @@ from datetime import UTC, datetime
 
 from analyzer.extract.base import ExtractionResult, failed_result
 from analyzer.models import (
-    EXPOSURE_FLAGS,
+    EXPOSURE_FACTS,
     FACTOR_NAMES,
     FACTOR_ORDER,
     AgenticProfile,
     Analysis,
     AnalysisWarning,
     Evidence,
+    ExposureFact,
     ExposureFacts,
     ExtractionOutcome,
+    FactSource,
+    FactValue,
     FactorAssessment,
     FactorKey,
     FactorStatus,
@@ -104,12 +107,20 @@ def build_factors(
     return out
 
 
-def build_exposure(**flags: bool) -> ExposureFacts:
-    names = EXPOSURE_FLAGS
-    unknown = set(flags) - set(names)
+def build_fact(value: bool | str | FactValue) -> ExposureFact:
+    """True / 'yes' and False / 'no' are stated with a made-up quote; 'not_stated' (or None) is not stated."""
+    if value is None or value == FactValue.NOT_STATED:
+        return ExposureFact.not_stated()
+    fact_value = FactValue.YES if value is True else FactValue.NO if value is False else FactValue(value)
+    return ExposureFact(value=fact_value, evidence=[evidence(f"stated {fact_value.value} for a test", "Test")], source=FactSource.STATED)
+
+
+def build_exposure(**facts: bool | str | None) -> ExposureFacts:
+    """Exposure facts for a test; a fact not named is a stated 'no' (the 1.0 default of false)."""
+    unknown = set(facts) - set(EXPOSURE_FACTS)
     if unknown:
-        raise TypeError(f"unknown exposure flags {sorted(unknown)}")
-    return ExposureFacts(**{n: flags.get(n, False) for n in names}, evidence=[])
+        raise TypeError(f"unknown exposure facts {sorted(unknown)}")
+    return ExposureFacts(**{n: build_fact(facts.get(n, False)) for n in EXPOSURE_FACTS})
 
 
 def build_profile(

@@ -40,6 +40,10 @@ def _ev(quote: str, location: str = "Features") -> dict[str, str]:
     return {"quote": quote, "location": location}
 
 
+def _fact(value: str, quote: str | None = None, location: str = "Features") -> dict[str, Any]:
+    return {"value": value, "evidence": [_ev(quote, location)] if quote else []}
+
+
 def _factor(value: str, *quotes: str) -> dict[str, Any]:
     return {"value": value, "stated": bool(quotes), "rationale": f"Level {value} from the listing.", "evidence": [_ev(q) for q in quotes]}
 
@@ -59,9 +63,14 @@ _DRAFT: dict[str, Any] = {
             {"layer": "L4", "stated": "Docker sandbox.", "evidence": [_ev("in a Docker sandbox")]},
         ],
         "exposure": {
-            "network_service": False, "processes_untrusted_content": True, "executes_code": True, "writes_files": True,
-            "controls_browser_or_desktop": False, "uses_credentials": False, "acts_on_external_systems": True,
-            "human_approval_required": True, "evidence": [_ev("runs shell commands to test them", "Harbor Pilot")],
+            "network_service": _fact("not_stated"),
+            "processes_untrusted_content": _fact("yes", "edits files in your repository"),
+            "executes_code": _fact("yes", "runs shell commands to test them", "Harbor Pilot"),
+            "writes_files": _fact("yes", "edits files in your repository", "Harbor Pilot"),
+            "controls_browser_or_desktop": _fact("not_stated"),
+            "uses_credentials": _fact("not_stated"),
+            "acts_on_external_systems": _fact("yes", "Asks for your approval before pushing commits."),
+            "human_approval_required": _fact("yes", "Asks for your approval before pushing commits."),
         },
         "mitigations": [
             {"kind": "sandbox", "description": "Commands run in Docker.", "evidence": [_ev("Runs tests and shell commands in a Docker sandbox.")]},

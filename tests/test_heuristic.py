@@ -98,7 +98,7 @@ def profile_of(text: str) -> AgenticProfile:
 
 def all_evidence(profile: AgenticProfile) -> list:
     system = profile.system
-    items = [*system.kind_evidence, *system.exposure.evidence]
+    items = [*system.kind_evidence, *system.exposure.evidence()]
     items += [e for layer in system.layers for e in layer.evidence]
     items += [e for m in system.mitigations for e in m.evidence]
     items += [e for f in profile.factors for e in f.evidence]
@@ -179,7 +179,7 @@ def test_coding_agent_values_and_quotes() -> None:
     tools = profile.factor(FactorKey.DYNAMIC_TOOL_USE)
     assert tools.value is not None and tools.value >= 0.8
     exposure = profile.system.exposure
-    assert exposure.executes_code and exposure.uses_credentials
+    assert exposure.executes_code.yes and exposure.uses_credentials.yes
     mitigation_kinds = {m.kind.value for m in profile.system.mitigations}
     assert {"sandbox", "approval_gate"} <= mitigation_kinds
 

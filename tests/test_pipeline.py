@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 import analyzer
 from analyzer.extract.base import ExtractionResult, failed_result
-from analyzer.models import EXPOSURE_FLAGS, FACTOR_ORDER, Band, FactorStatus, Kind, Listing, ScoringOptions
+from analyzer.models import EXPOSURE_FACTS, FACTOR_ORDER, Band, FactorStatus, FactValue, Kind, Listing, ScoringOptions
 from analyzer.pipeline import load_analysis, rescore
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "tidewater-agent.md"
@@ -22,7 +22,7 @@ tenths = st.integers(min_value=0, max_value=10).map(lambda n: n / 10)
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     values=st.lists(tenths, min_size=10, max_size=10),
-    flags=st.fixed_dictionaries({name: st.booleans() for name in EXPOSURE_FLAGS}),
+    flags=st.fixed_dictionaries({name: st.booleans() for name in EXPOSURE_FACTS}),
     kind=st.sampled_from(list(Kind)),
 )
 def test_score_of_a_saved_analysis_reproduces_it(tmp_path_factory, values: list[float], flags: dict[str, bool], kind: Kind) -> None:
@@ -70,3 +70,19 @@ def test_overrides_reach_the_score() -> None:
     expected = round(2.0 + (10 - 2.0) * (factor_sum / 10) * 1.0, 1)
     assert result.aivss.cvss_base == 2.0 and result.aivss.score == expected
     assert all(r.overridden for r in result.aivss.reasons if r.input != "factors")
+
+
+def test_a_schema_1_0_analysis_still_loads_with_its_flags_not_stated(tmp_path: Path) -> None:
+    saved = json.loads(build_analysis(coding_agent_profile()).model_dump_json())
+    saved["schema_version"] = "1.0"
+    saved.pop("edits")
+    flags = {name: name in ("executes_code", "writes_files") for name in EXPOSURE_FACTS}
+    saved["system"]["exposure"] = flags | {"evidence": [{"quote": "runs shell commands", "location": "", "verified": True}]}
+    path = tmp_path / "old.json"
+    path.write_text(json.dumps(saved))
+    loaded = load_analysis(str(path))
+    assert loaded.system is not None
+    # 1.0 tied no quote to a flag: nothing is stated, so the range (not a guess) carries both values
+    assert {f.value for f in (loaded.system.exposure.fact(n) for n in EXPOSURE_FACTS)} == {FactValue.NOT_STATED}
+    assert loaded.system.exposure.evidence() == []
+    assert rescore(loaded).aivss.score is not None

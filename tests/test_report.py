@@ -135,7 +135,7 @@ def test_json_round_trips(make) -> None:  # type: ignore[no-untyped-def]
     text = render(a, "json")
     assert Analysis.model_validate_json(text) == a
     keys = list(json.loads(text))
-    assert keys == ["schema_version", "listing", "system", "factors", "aivss", "summary", "maestro", "cross_layer", "warnings", "extraction", "run"]
+    assert keys == ["schema_version", "listing", "system", "factors", "aivss", "summary", "maestro", "cross_layer", "warnings", "extraction", "run", "edits"]
 
 
 # --------------------------------------------------------------------------- html

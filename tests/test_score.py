@@ -14,9 +14,10 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from analyzer.cli.main import main
+from builders import build_exposure
 from analyzer.errors import ScoringError
 from analyzer.models import (
-    EXPOSURE_FLAGS,
+    EXPOSURE_FACTS,
     FACTOR_NAMES,
     FACTOR_ORDER,
     AgenticProfile,
@@ -48,7 +49,7 @@ from analyzer.score import (
 EXAMPLES_FILE = Path(__file__).resolve().parents[1].parent / "shared" / "reference" / "aivss_examples.json"
 _EXAMPLES: list[dict[str, Any]] = json.loads(EXAMPLES_FILE.read_text("utf-8"))["examples"] if EXAMPLES_FILE.is_file() else []
 
-FACTS = EXPOSURE_FLAGS  # human_approval_required last: the one fact that lowers CVSS
+FACTS = EXPOSURE_FACTS  # human_approval_required last: the one fact that lowers CVSS
 
 grid = st.integers(0, 10).map(lambda i: i / 10)  # factor values on the 0.1 grid
 ten_grid = st.lists(grid, min_size=10, max_size=10)
@@ -67,7 +68,7 @@ def make_profile(
     mitigations: tuple[MitigationKind, ...] = (),
     **facts: bool,
 ) -> AgenticProfile:
-    exposure = ExposureFacts(**{name: facts.get(name, False) for name in FACTS}, evidence=[])
+    exposure = build_exposure(**facts)
     system = SystemProfile(
         kind=kind,
         name="test system",

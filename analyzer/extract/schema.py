@@ -20,15 +20,19 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, create_model
 
 from analyzer import rubric
 from analyzer.models import (
+    EXPOSURE_FACTS,
     FACTOR_NAMES,
     FACTOR_ORDER,
     AgenticProfile,
     Evidence,
+    ExposureFact,
     ExposureFacts,
+    FactSource,
+    FactValue,
     FactorAssessment,
     FactorKey,
     FactorStatus,
@@ -41,7 +45,7 @@ from analyzer.models import (
     SystemProfile,
 )
 
-DRAFT_SCHEMA_VERSION = "draft-1"
+DRAFT_SCHEMA_VERSION = "draft-2"
 
 Level = Literal["0.0", "0.1", "0.2", "0.3", "0.4", "0.5", "0.6", "0.7", "0.8", "0.9", "1.0"]
 
@@ -104,16 +108,17 @@ class DraftLayer(_Draft):
     evidence: Items(DraftEvidence, 2)  # type: ignore[valid-type]
 
 
-class DraftExposure(_Draft):
-    network_service: bool = Field(description="Runs as a network-reachable service or hosted API.")
-    processes_untrusted_content: bool = Field(description="Reads web pages, emails, repos, documents or other untrusted input.")
-    executes_code: bool = Field(description="Runs shell commands or generated code.")
-    writes_files: bool
-    controls_browser_or_desktop: bool
-    uses_credentials: bool = Field(description="Holds or uses API keys, OAuth tokens, logins.")
-    acts_on_external_systems: bool = Field(description="Changes state outside itself: APIs, repos, messages, payments, infra.")
-    human_approval_required: bool = Field(description="A human approves each risky action by default.")
-    evidence: Items(DraftEvidence, 4)  # type: ignore[valid-type]
+class DraftExposureFact(_Draft):
+    value: FactValue = Field(description="yes / no only when the listing states it (quote it); not_stated when it depends on the deployment.")
+    evidence: Items(DraftEvidence, 2)  # type: ignore[valid-type]
+
+
+# One field per exposure fact, described as in models.ExposureFacts (one definition of each fact).
+DraftExposure = create_model(
+    "DraftExposure",
+    __base__=_Draft,
+    **{name: (DraftExposureFact, Field(description=ExposureFacts.model_fields[name].description)) for name in EXPOSURE_FACTS},  # type: ignore[call-overload]
+)
 
 
 class DraftMitigation(_Draft):
@@ -132,7 +137,7 @@ class DraftSystem(_Draft):
     underlying_models: Items(Annotated[str, BeforeValidator(_trim_text(80)), Field(max_length=80)], 5, "Model names it is or runs on, as stated.")  # type: ignore[valid-type]
     kind_evidence: Items(DraftEvidence, 2)  # type: ignore[valid-type]
     layers: Items(DraftLayer, 7, "Only the MAESTRO layers the listing states something about.")  # type: ignore[valid-type]
-    exposure: DraftExposure
+    exposure: DraftExposure  # type: ignore[valid-type]
     mitigations: Items(DraftMitigation, 6)  # type: ignore[valid-type]
 
 
@@ -169,7 +174,8 @@ def iter_evidence(draft: ExtractionDraft) -> Iterator[DraftEvidence]:
     yield from s.kind_evidence
     for layer in s.layers:
         yield from layer.evidence
-    yield from s.exposure.evidence
+    for name in EXPOSURE_FACTS:
+        yield from getattr(s.exposure, name).evidence
     for m in s.mitigations:
         yield from m.evidence
     for key in FACTOR_ORDER:
@@ -208,6 +214,14 @@ def _grounded(items: list[DraftEvidence], verify: Verifier, tally: GroundingTall
     return kept
 
 
+def _grounded_fact(draft: DraftExposureFact, verify: Verifier, tally: GroundingTally) -> ExposureFact:
+    """A yes or no counts as stated only with a grounded quote; anything else is not stated."""
+    ev = _grounded(draft.evidence, verify, tally)
+    if draft.value is FactValue.NOT_STATED or not ev:
+        return ExposureFact.not_stated()
+    return ExposureFact(value=draft.value, evidence=ev, source=FactSource.STATED)
+
+
 def to_profile(draft: ExtractionDraft, verify: Verifier) -> tuple[AgenticProfile, GroundingTally]:
     """Convert a draft into an AgenticProfile, keeping only grounded evidence.
 
@@ -225,8 +239,7 @@ def to_profile(draft: ExtractionDraft, verify: Verifier) -> tuple[AgenticProfile
         if ev and d.layer not in {x.layer for x in layers}:
             layers.append(LayerStatement(layer=d.layer, stated=d.stated or None, evidence=ev))
     layers.sort(key=lambda x: x.layer.value)
-    exposure_ev = _grounded(s.exposure.evidence, verify, tally)
-    exposure = ExposureFacts(**s.exposure.model_dump(exclude={"evidence"}), evidence=exposure_ev)
+    exposure = ExposureFacts(**{name: _grounded_fact(getattr(s.exposure, name), verify, tally) for name in EXPOSURE_FACTS})
     mitigations: list[Mitigation] = []
     for m in s.mitigations:
         ev = _grounded(m.evidence, verify, tally)

@@ -27,7 +27,7 @@ from analyzer.extract.heuristic.system import (
 )
 from analyzer.extract.heuristic.textscan import ScanText, verify_quote
 from analyzer.extract.injection import detect_injection
-from analyzer.models import AgenticProfile, Evidence, ExtractionOutcome, Kind, Listing, Modality, SystemProfile
+from analyzer.models import EXPOSURE_FACTS, AgenticProfile, Evidence, ExposureFact, ExtractionOutcome, FactSource, Kind, Listing, Modality, SystemProfile
 
 PROVIDER = "heuristic"
 RULES_VERSION = "heuristic-rules-2"
@@ -114,7 +114,11 @@ def _keep_verified(listing: Listing, profile: AgenticProfile) -> tuple[AgenticPr
     system = profile.system
     for layer in system.layers:
         layer.evidence = keep(layer.evidence)
-    system.exposure.evidence = keep(system.exposure.evidence)
+    for name in EXPOSURE_FACTS:
+        fact = system.exposure.fact(name)
+        fact.evidence = keep(fact.evidence)
+        if fact.source is FactSource.STATED and not fact.evidence:  # a stated fact whose quote fails is not stated
+            setattr(system.exposure, name, ExposureFact.not_stated())
     for m in system.mitigations:
         m.evidence = keep(m.evidence)
     system.kind_evidence = keep(system.kind_evidence)

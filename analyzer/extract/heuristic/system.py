@@ -8,10 +8,13 @@ from analyzer.extract.heuristic.rules import FlagRule, Rules
 from analyzer.extract.heuristic.textscan import Match, ScanText, metadata_evidence
 from analyzer.fetch.parse import plain_text
 from analyzer.models import (
-    EXPOSURE_FLAGS,
+    EXPOSURE_FACTS,
     KIND_LABELS,
     Evidence,
+    ExposureFact,
     ExposureFacts,
+    FactSource,
+    FactValue,
     Kind,
     Mitigation,
     MitigationKind,
@@ -163,13 +166,16 @@ def modalities(scan: ScanText, rules: tuple[FlagRule, ...], fallback: list[Modal
 
 
 def exposure(scan: ScanText, rules: Rules) -> ExposureFacts:
+    """A fact whose phrase rule matches is a stated yes with that quote; every other fact is not stated."""
     hits = first_hits(scan, rules.exposure)
-    flags = {name: name in hits for name in EXPOSURE_FLAGS}
-    unknown = set(hits) - set(flags)
+    unknown = set(hits) - set(EXPOSURE_FACTS)
     if unknown:
         raise ValueError(f"heuristic_rules.yaml names unknown exposure facts: {sorted(unknown)}")
-    evidence = _dedupe([hit.evidence() for _, hit in hits.values()])[:8]
-    return ExposureFacts(evidence=evidence, **flags)
+    facts = {
+        name: ExposureFact(value=FactValue.YES, evidence=[hits[name][1].evidence()], source=FactSource.STATED) if name in hits else ExposureFact.not_stated()
+        for name in EXPOSURE_FACTS
+    }
+    return ExposureFacts(**facts)
 
 
 def mitigations(scan: ScanText, rules: Rules) -> list[Mitigation]:
