@@ -5,8 +5,8 @@ carry evidence â€” capabilities, tools, usage, limitations, safety, deployment â
 Sections are kept in their original order and cut only at line boundaries, so every quote the model
 takes from the reduced text is still verbatim listing text.
 
-Token counting: `tiktoken` when its encoding loads (it downloads BPE files on first use, which fails
-offline), else the offline `bpe_openai` package (same encodings bundled), else len(text) / 4.
+Token counting: `tiktoken` with the o200k_base encoding shipped in the package (tokenizer.py; never
+downloaded), else len(text) / 4.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from analyzer.errors import ConfigError
+from analyzer.extract.tokenizer import ENCODING_NAME, o200k_encoding
 from analyzer.models import Listing, Section
 
 log = logging.getLogger(__name__)
@@ -45,7 +46,7 @@ class _Encoder(Protocol):
 
 @dataclass(frozen=True)
 class TokenCounter:
-    name: str  # "tiktoken:o200k_base", "bpe_openai:o200k_base" or "chars/4"
+    name: str  # "tiktoken:o200k_base" or "chars/4"
     encoder: _Encoder | None
 
     def count(self, text: str) -> int:
@@ -56,31 +57,16 @@ class TokenCounter:
         return len(self.encoder.encode(text, disallowed_special=()))
 
 
-def _encoding_name(model: str) -> str:
-    try:
-        import bpe_openai
-
-        return bpe_openai.encoding_name_for_model(model)
-    except Exception:  # unknown model names (local servers): the current OpenAI encoding is a fair estimate
-        return "o200k_base"
-
-
 @cache
 def token_counter(model: str = "gpt-4.1-mini") -> TokenCounter:
-    name = _encoding_name(model)
+    # Current OpenAI models use o200k_base; older ones (cl100k_base) and local models' own tokenizers
+    # count within a few per cent of it, which is all an input budget needs. ANALYZER_NO_TIKTOKEN=1
+    # forces the chars/4 estimate.
     if os.environ.get("ANALYZER_NO_TIKTOKEN") != "1":
         try:
-            import tiktoken
-
-            return TokenCounter(f"tiktoken:{name}", tiktoken.get_encoding(name))
-        except Exception as exc:  # offline: tiktoken cannot fetch its BPE file
-            log.debug("tiktoken unavailable (%s); trying bpe_openai", type(exc).__name__)
-    try:
-        import bpe_openai
-
-        return TokenCounter(f"bpe_openai:{name}", bpe_openai.get_encoding(name))
-    except Exception as exc:
-        log.debug("bpe_openai unavailable (%s); estimating tokens as chars/4", type(exc).__name__)
+            return TokenCounter(f"tiktoken:{ENCODING_NAME}", o200k_encoding())
+        except ImportError as exc:
+            log.debug("tiktoken unavailable (%s); estimating tokens as chars/4", exc)
     return TokenCounter("chars/4", None)
 
 
