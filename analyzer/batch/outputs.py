@@ -1,4 +1,5 @@
-"""Batch output files: one report per source, index.json / index.csv, overview.md / overview.html.
+"""Batch output files: one report per source, index.json / index.csv, overview.md / overview.html, and
+the machine formats combined (results.sarif).
 
 Every file is written to a temp file in the same directory and moved into place with os.replace, so a
 reader (or a rerun after a kill) never sees half a file; leftover temp files are removed on the next run.
@@ -16,9 +17,9 @@ from pathlib import Path
 
 from analyzer.atomic import TEMP_SUFFIX, write_atomic
 from analyzer.models import Analysis
+from analyzer.report import EXTENSIONS
 
 REPORTS_DIR = "reports"
-FORMATS = ("md", "json", "html")
 INDEX_FIELDS = ("position", "name", "source", "kind", "score", "band", "factor_sum", "status", "error", "files", "content_hash", "attempts")
 # Spreadsheets run cells that start with these as formulas; names come from untrusted listings.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -37,7 +38,7 @@ def remove_stale_temp_files(out_dir: Path) -> int:
 
 def report_paths(stem: str, formats: Iterable[str]) -> list[str]:
     """Report file paths, relative to the out dir, for one source."""
-    return [f"{REPORTS_DIR}/{stem}.{fmt}" for fmt in formats]
+    return [f"{REPORTS_DIR}/{stem}.{EXTENSIONS[fmt]}" for fmt in formats]
 
 
 def write_reports(out_dir: Path, stem: str, analysis: Analysis, formats: Iterable[str]) -> list[str]:
@@ -99,7 +100,28 @@ def write_index(out_dir: Path, rows: list[IndexRow], *, title: str = "Batch over
     by_score = sort_by_score(rows)
     write_atomic(out_dir / "overview.md", _markdown(by_score, counts, title))
     write_atomic(out_dir / "overview.html", _html(by_score, counts, title))
-    return ["index.json", "index.csv", "overview.md", "overview.html"]
+    return ["index.json", "index.csv", "overview.md", "overview.html", *write_combined(out_dir, ordered)]
+
+
+COMBINED_SARIF = "results.sarif"
+
+
+def write_combined(out_dir: Path, rows: list[IndexRow]) -> list[str]:
+    """The whole batch in one file per machine format: results.sarif (one run per listing, for code
+    scanning). Built from the per-source files, so a resumed run includes the sources done earlier."""
+    from analyzer.report.sarif import merge_logs
+
+    sarif = [out_dir / f for r in rows if r.status == "done" for f in r.files if f.endswith(".sarif")]
+    if not sarif:
+        return []
+    logs = []
+    for path in sarif:
+        try:
+            logs.append(json.loads(path.read_text("utf-8")))
+        except (OSError, ValueError):
+            continue  # a report removed or damaged by hand: the next run rewrites it (outputs incomplete)
+    write_atomic(out_dir / COMBINED_SARIF, json.dumps(merge_logs(logs), ensure_ascii=False) + "\n")
+    return [COMBINED_SARIF]
 
 
 def _safe_cell(value: object) -> object:

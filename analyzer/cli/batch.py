@@ -13,6 +13,7 @@ from analyzer.cli.threshold_args import add_threshold_arguments, report_breaches
 from analyzer.errors import ConfigError, InputError
 
 from analyzer.models import Band
+from analyzer.report import FORMATS
 from analyzer.threshold import Breach, Threshold, check_score
 
 if TYPE_CHECKING:
@@ -27,7 +28,8 @@ INPUT's directory.
 Writes one report per source to DIR/reports/ (stable names: slug + short hash of the source),
 DIR/index.json and DIR/index.csv (name, source, kind, AIVSS score and band, factor sum, status,
 error, report files) and DIR/overview.md / overview.html (a table sorted by score; failed sources are
-listed with their error and an unknown risk, never a score).
+listed with their error and an unknown risk, never a score). With --format sarif, DIR/results.sarif
+holds every listing's run in one SARIF log for code scanning.
 
 Resumable: state is kept in DIR/batch-state.sqlite3. Rerunning the same command skips what is done
 and retries what failed (sources that failed on their input -- a missing file, a blocked or missing
@@ -65,7 +67,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--format",
         action="append",
-        choices=("md", "json", "html"),
+        choices=FORMATS,
         help="report format per source; repeat for several (default: md and json)",
     )
     add_llm_arguments(p)
@@ -185,4 +187,4 @@ def _print_summary(report: BatchReport, out_dir: Path, *, quiet: bool) -> None:
         print(f"analyzer: {report.kept_failed} source(s) that failed on their input were not retried; pass --retry-failed to retry them", file=err)
     if report.interrupted:
         print("analyzer: interrupted: rerun the same command to resume", file=err)
-    print(f"analyzer: wrote {out_dir / 'index.json'}, index.csv, overview.md, overview.html", file=err)
+    print(f"analyzer: wrote {out_dir / 'index.json'}, " + ", ".join(report.index_files[1:]), file=err)

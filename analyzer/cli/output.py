@@ -7,9 +7,12 @@ from pathlib import Path
 
 from analyzer.atomic import write_atomic
 from analyzer.errors import InputError
+from analyzer.report import FORMATS
 
-FORMATS = ("md", "json", "html")
-_SUFFIX_FORMAT = {".md": "md", ".markdown": "md", ".json": "json", ".html": "html", ".htm": "html"}
+__all__ = ["FORMATS", "choose_format", "emit"]
+
+# Longest endings first: "x.cdx.json" is a CycloneDX BOM, "x.json" an analysis.
+_SUFFIX_FORMAT = {".sarif.json": "sarif", ".sarif": "sarif", ".md": "md", ".markdown": "md", ".json": "json", ".html": "html", ".htm": "html"}
 
 
 def choose_format(fmt: str | None, out: str | None) -> str:
@@ -17,7 +20,8 @@ def choose_format(fmt: str | None, out: str | None) -> str:
     if fmt:
         return fmt
     if out and out != "-":
-        return _SUFFIX_FORMAT.get(Path(out).suffix.lower(), "md")
+        name = Path(out).name.lower()
+        return next((fmt for suffix, fmt in _SUFFIX_FORMAT.items() if name.endswith(suffix)), "md")
     return "md"
 
 

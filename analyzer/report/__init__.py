@@ -1,4 +1,4 @@
-"""Report renderers: one Analysis → Markdown, JSON or a self-contained HTML page."""
+"""Report renderers: one Analysis → Markdown, JSON, a self-contained HTML page, or SARIF for code scanning."""
 
 from __future__ import annotations
 
@@ -7,8 +7,10 @@ from typing import Literal
 from analyzer.errors import InputError
 from analyzer.models import Analysis
 
-Format = Literal["md", "json", "html"]
-FORMATS: tuple[str, ...] = ("md", "json", "html")
+Format = Literal["md", "json", "html", "sarif"]
+FORMATS: tuple[str, ...] = ("md", "json", "html", "sarif")
+# File name endings per format (batch reports, --out suffix detection).
+EXTENSIONS: dict[str, str] = {"md": "md", "json": "json", "html": "html", "sarif": "sarif"}
 
 
 def render(analysis: Analysis, fmt: Format) -> str:
@@ -25,7 +27,11 @@ def render(analysis: Analysis, fmt: Format) -> str:
         from analyzer.report.html import render_html
 
         return render_html(analysis)
+    if fmt == "sarif":
+        from analyzer.report.sarif import render_sarif
+
+        return render_sarif(analysis)
     raise InputError(f"unknown report format {fmt!r}", hint=f"use one of: {', '.join(FORMATS)}")
 
 
-__all__ = ["FORMATS", "Format", "render"]
+__all__ = ["EXTENSIONS", "FORMATS", "Format", "render"]

@@ -1,0 +1,129 @@
+"""Where a verified quote sits in the listing's source: line numbers for SARIF regions and diffs.
+
+Quotes are verified (analyzer/extract/grounding.py) on normalised text — case, punctuation, Markdown
+markup and whitespace ignored, small typos tolerated — so a quote is searched for the same way here,
+on a normalised copy that remembers, for every character, where it came from in the original.
+
+The text searched is the listing file itself when the listing is a local file that still yields the
+analysed text (so line numbers are the file's, front matter included); otherwise the analysed text
+(for URLs: the page reduced to Markdown), and `SourceText.exact_file` says which.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+from rapidfuzz import fuzz
+
+from analyzer.errors import AnalyzerError
+# The grounding module's own normalisation pieces, so a quote is found here exactly when it verified there.
+from analyzer.extract.grounding import _ELLIPSIS, _TRANSLATE, FUZZY_THRESHOLD, MIN_FUZZY_CHARS, normalise
+from analyzer.models import Listing
+
+_WORD = re.compile(r"\w")
+
+
+@dataclass(frozen=True)
+class Span:
+    """1-based, inclusive line numbers and the located text as it appears in the source."""
+
+    start_line: int
+    end_line: int
+    text: str
+
+
+@dataclass(frozen=True)
+class SourceText:
+    text: str
+    exact_file: bool  # True: `text` is the listing file's content; False: the analysed text
+
+
+class QuoteLocator:
+    """Finds quotes in one text. Build once per listing; `find` is cheap for exact matches."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        chars: list[str] = []
+        origin: list[int] = []
+        for index, ch in enumerate(text):
+            for out in unicodedata.normalize("NFKC", ch).translate(_TRANSLATE).casefold():
+                if _WORD.match(out) and out != "_":
+                    chars.append(out)
+                    origin.append(index)
+                elif chars and chars[-1] != " ":
+                    chars.append(" ")
+                    origin.append(index)
+        self._norm = "".join(chars)
+        self._origin = origin
+        self._line_starts = [0] + [m.end() for m in re.finditer("\n", text)]
+
+    def find(self, quote: str) -> Span | None:
+        """The lines of the quote (all of its '…'-separated parts, in order), or None if not found."""
+        parts = [p for p in (normalise(part) for part in _ELLIPSIS.split(quote)) if p]
+        if not parts:
+            return None
+        spans: list[tuple[int, int]] = []
+        cursor = 0
+        for part in parts:
+            found = self._search(part, cursor)
+            if found is None:
+                return None
+            spans.append(found)
+            cursor = found[1]
+        start = self._origin[min(s for s, _ in spans)]
+        end = self._origin[max(e for _, e in spans) - 1] + 1
+        return Span(self._line(start), self._line(max(start, end - 1)), self.text[start:end])
+
+    def _search(self, part: str, cursor: int) -> tuple[int, int] | None:
+        """[start, end) of `part` in the normalised text: exact (after the cursor first), else fuzzy."""
+        for begin in (cursor, 0):
+            at = self._norm.find(part, begin)
+            while at >= 0 and not self._on_word_start(at):
+                at = self._norm.find(part, at + 1)
+            if at >= 0:
+                return at, at + len(part)
+        if len(part) < MIN_FUZZY_CHARS:
+            return None
+        match = fuzz.partial_ratio_alignment(part, self._norm, score_cutoff=FUZZY_THRESHOLD)
+        if match is None or match.dest_end <= match.dest_start:
+            return None
+        return match.dest_start, match.dest_end
+
+    def _on_word_start(self, at: int) -> bool:
+        # "cat" should not be placed inside "concatenate" when the quote also occurs as a word.
+        return at == 0 or self._norm[at - 1] == " " or not self._norm[at].isalnum()
+
+    def _line(self, offset: int) -> int:
+        return bisect.bisect_right(self._line_starts, offset)
+
+
+def source_text(listing: Listing) -> SourceText:
+    """The listing file's own text when it still parses to the analysed text; else the analysed text."""
+    if listing.source_type == "file" and listing.text:
+        raw = _file_text(listing)
+        if raw is not None:
+            return SourceText(raw, exact_file=True)
+    return SourceText(listing.text, exact_file=False)
+
+
+def _file_text(listing: Listing) -> str | None:
+    from analyzer.fetch.local import MAX_LISTING_BYTES, decode_listing_bytes
+    from analyzer.fetch.parse import build_listing
+
+    path = Path(listing.source)
+    try:
+        if not path.is_file() or path.stat().st_size > MAX_LISTING_BYTES:
+            return None
+        raw = decode_listing_bytes(path.read_bytes(), listing.source)
+        again = build_listing(raw, source=listing.source, source_type="file", name_hint=path.name)
+    except (OSError, AnalyzerError):
+        return None
+    # The file may have been edited since the analysis (a re-scored saved JSON): its lines would lie.
+    return raw if again.content_hash == listing.content_hash else None
+
+
+__all__ = ["QuoteLocator", "SourceText", "Span", "source_text"]
