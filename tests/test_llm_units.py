@@ -16,7 +16,7 @@ from analyzer.cli.llm_args import add_llm_arguments, llm_options_from_args
 from analyzer.errors import ConfigError
 from analyzer.extract import budget
 from analyzer.extract.budget import estimate_cost, load_prices, reduce_listing, token_counter
-from analyzer.extract.grounding import Grounder, normalise
+from analyzer.extract.grounding import Grounder, Rejection
 from analyzer.extract.llm import combine_samples, disagreement_warnings, repair_json
 from analyzer.extract.prompting import build_messages, load_prompt, prompt_hash
 from analyzer.extract.schema import ExtractionDraft, draft_json_schema, to_profile
@@ -76,8 +76,8 @@ def test_any_substring_of_the_listing_is_grounded(text: str) -> None:
     body = f"# Title\n\nIntro paragraph.\n\n## Section\n{text}\n"
     grounder = Grounder(make_listing(body))
     piece = text[5:25]
-    if len(normalise(piece)) >= 3:
-        assert grounder.locate(piece) is not None
+    found, why = grounder.check(piece)
+    assert found is not None or why is Rejection.TOO_SHORT
 
 
 # --------------------------------------------------------------------------- draft → profile

@@ -552,7 +552,7 @@ class LLMExtractor:
     def _result(self, listing: Listing, drafts: list[ExtractionDraft], warnings: list[AnalysisWarning], usage: _Usage, *,
                 cache_hit: bool, started: float) -> ExtractionResult:
         """Ground every draft, combine the samples, cross-check: the successful ExtractionResult."""
-        grounder = Grounder(listing)
+        grounder = Grounder(listing, injection_passages=injection_passages(warnings))
         grounded = [to_profile(d, grounder.verify) for d in drafts]
         profile, tally = combine_samples(grounded, warnings)
         warnings.extend(_grounding_warnings(tally))
@@ -662,6 +662,13 @@ def _injection_warnings(listing: Listing) -> list[AnalysisWarning]:
     from analyzer.extract.injection import detect_injection
 
     return list(detect_injection(listing))
+
+
+def injection_passages(warnings: list[AnalysisWarning]) -> list[str]:
+    """The passages the injection detector quoted (one per line of each prompt_injection warning)."""
+    from analyzer.extract.injection import CODE
+
+    return [line for w in warnings if w.code == CODE for line in (w.detail or "").splitlines() if line and not line.startswith("… and ")]
 
 
 def _grounding_warnings(tally: GroundingTally) -> list[AnalysisWarning]:
