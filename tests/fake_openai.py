@@ -22,6 +22,8 @@ class Scripted:
     body: Any = None  # dict → JSON; str → raw text
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0  # seconds before answering (for client timeouts)
+    drip: float = 0.0  # seconds between body bytes (a server that never quite stalls)
+    drip_headers: float = 0.0  # seconds between header lines
 
 
 @dataclass
@@ -75,6 +77,9 @@ class FakeOpenAI:
                 payload = item.body if isinstance(item.body, str) else json.dumps(item.body if item.body is not None else {})
                 data = payload.encode("utf-8")
                 try:
+                    if item.drip or item.drip_headers:
+                        fake._drip(self, item, data)
+                        return
                     self.send_response(item.status)
                     self.send_header("Content-Type", "application/json")
                     for k, v in item.headers.items():
@@ -92,6 +97,21 @@ class FakeOpenAI:
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
 
+    def _drip(self, handler: BaseHTTPRequestHandler, item: Scripted, data: bytes) -> None:
+        """Send the response slowly: header lines every `drip_headers` s, body bytes every `drip` s."""
+        lines = [f"HTTP/1.1 {item.status} OK", "Content-Type: application/json", *(f"{k}: {v}" for k, v in item.headers.items()),
+                 *(f"X-Padding-{i}: {'x' * 20}" for i in range(200 if item.drip_headers else 0)), f"Content-Length: {len(data)}", ""]
+        for line in lines:
+            handler.wfile.write(line.encode() + b"\r\n")
+            handler.wfile.flush()
+            if item.drip_headers and self._stop.wait(item.drip_headers):
+                return
+        for i in range(len(data)):
+            handler.wfile.write(data[i : i + 1])
+            handler.wfile.flush()
+            if item.drip and self._stop.wait(item.drip):
+                return
+
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self._server.server_address[1]}/v1"
@@ -105,8 +125,9 @@ class FakeOpenAI:
         self._server.shutdown()
         self._server.server_close()
 
-    def push(self, status: int = 200, body: Any = None, headers: dict[str, str] | None = None, delay: float = 0.0) -> None:
-        self.script.append(Scripted(status, body, headers or {}, delay))
+    def push(self, status: int = 200, body: Any = None, headers: dict[str, str] | None = None, delay: float = 0.0,
+             drip: float = 0.0, drip_headers: float = 0.0) -> None:
+        self.script.append(Scripted(status, body, headers or {}, delay, drip, drip_headers))
 
     def push_content(self, content: str | None, **kwargs: Any) -> None:
         self.push(200, completion(content, **kwargs))

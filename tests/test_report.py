@@ -203,6 +203,7 @@ def test_failed_extraction_renders_unknown_everywhere() -> None:
     rows = factor_rows(md)
     assert len(rows) == 10
     assert all(r["value"].strip() == "unknown" for r in rows)
+    assert md.count("model returned invalid JSON") <= 3  # badge, summary and footer; not in all ten factor rows
     assert not re.search(r"\b\d\.\d\d\b", "\n".join(r.group(0) for r in rows))
     assert "Factor sum unknown" in md and "AARS uplift unknown" in md and "CVSS base unknown" in md
     assert "Computation:" not in md
@@ -210,6 +211,7 @@ def test_failed_extraction_renders_unknown_everywhere() -> None:
     page = render(a, "html")
     assert "band-unknown" in page and "unknown / failed extraction: model returned invalid JSON" in page
     assert '<td class="num">unknown</td>' in page
+    assert page.count("model returned invalid JSON") <= 3
     assert not re.search(r'<td class="num">\d', page.split('id="derivation"')[0])
     assert 'style="width:' not in page  # no bars drawn for unknown values
     assert page.count('class="fill unknown"') == 10

@@ -39,7 +39,19 @@ def add_llm_arguments(parser: argparse.ArgumentParser) -> None:
     )
     group.add_argument("--samples", type=int, metavar="N", help="run N extractions and take the median per factor; the spread is reported (default: 1)")
     group.add_argument("--temperature", type=float, help="sampling temperature (default: 0, or 0.7 with --samples > 1)")
-    group.add_argument("--llm-timeout", dest="llm_timeout", type=float, metavar="SECONDS", help="timeout per LLM request (default: 120)")
+    group.add_argument(
+        "--llm-timeout", dest="llm_timeout", type=float, metavar="SECONDS",
+        help="total time one LLM request may take, retries and their waits included; no server behaviour extends it (default: 120)",
+    )
+    group.add_argument(
+        "--llm-retries", dest="llm_retries", type=int, metavar="N",
+        help="retries after a transient failure (dropped connection, 429, 5xx) within --llm-timeout; a refused connection is not retried (default: 2)",
+    )
+    group.add_argument(
+        "--context-window", dest="context_window", type=int, metavar="TOKENS",
+        help="the model server's context size (prompt + answer, e.g. 4096 or 8192 for a local server); the listing is reduced "
+        "to fit and the report says what was cut (default: $ANALYZER_CONTEXT_WINDOW, else the model's known window)",
+    )
     group.add_argument("--record", metavar="DIR", help="save every LLM request/response pair to DIR as JSON (API keys are never written)")
     group.add_argument("--replay", metavar="DIR", help="answer LLM requests from recordings in DIR (made with --record); no network")
 
@@ -54,6 +66,10 @@ def llm_options_from_args(args: argparse.Namespace) -> dict[str, Any]:
             options[dest] = value
     if getattr(args, "llm_timeout", None) is not None:
         options["timeout"] = args.llm_timeout
+    if getattr(args, "llm_retries", None) is not None:
+        options["max_retries"] = args.llm_retries
+    if getattr(args, "context_window", None) is not None:
+        options["context_window"] = args.context_window
     if getattr(args, "record", None):
         options["record_dir"] = args.record
     replay = getattr(args, "replay", None)

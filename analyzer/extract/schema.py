@@ -191,6 +191,7 @@ class GroundingTally:
     total: int = 0
     verified: int = 0
     dropped_quotes: list[str] = field(default_factory=list)
+    reasons: list[str] = field(default_factory=list)  # why quotes were refused (grounding.Rejection values)
     floored: list[FactorKey] = field(default_factory=list)
 
     @property

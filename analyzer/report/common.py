@@ -62,6 +62,10 @@ def failure_text(analysis: Analysis) -> str:
     return f"unknown / failed extraction: {analysis.extraction.error or 'no error message recorded'}"
 
 
+FAILED_FACTOR_TEXT = "unknown / failed extraction (the error is stated once, at the top)"
+"""A factor row of a failed extraction: the error itself is shown once, not in all ten rows."""
+
+
 def score_text(aivss: AivssResult) -> str:
     return f"{aivss.score:.1f}" if aivss.score is not None else "Unknown"
 

@@ -100,7 +100,7 @@ def _quote(ev: Evidence) -> str:
 
 def _factor_row(analysis: Analysis, f: FactorAssessment) -> str:
     if analysis.failed:
-        why = f"<p>{esc(common.failure_text(analysis))}</p>"
+        why = f"<p>{esc(common.FAILED_FACTOR_TEXT)}</p>"
     else:
         quotes = "".join(_quote(ev) for ev in f.evidence)
         why = f"<p>{esc(f.rationale)}</p>" + (f'<ul class="quotes">{quotes}</ul>' if quotes else "")

@@ -60,7 +60,7 @@ def render_markdown(analysis: Analysis) -> str:
 def _factor_section(analysis: Analysis) -> list[str]:
     out = ["## OWASP AIVSS score rationale", "", "| Factor | Value | Rationale |", "|---|---:|---|"]
     for f in analysis.factors:
-        rationale = common.failure_text(analysis) if analysis.failed else f.rationale
+        rationale = common.FAILED_FACTOR_TEXT if analysis.failed else f.rationale
         out.append(f"| {cell(f.name)} | {common.factor_value_text(f)} | {cell(rationale)} |")
     out += ["", common.formula_line(analysis.aivss), "", common.stats_line(analysis), ""]
     out += [common.scored_with(analysis.aivss) if not analysis.failed else "No score: the extraction failed, so the factor values are unknown.", ""]
@@ -70,7 +70,7 @@ def _factor_section(analysis: Analysis) -> list[str]:
 def _evidence_section(analysis: Analysis) -> list[str]:
     out = ["### Evidence per factor", ""]
     if analysis.failed:
-        return out + [f"None — {text(common.failure_text(analysis))}.", ""]
+        return out + [f"None — {text(common.FAILED_FACTOR_TEXT)}.", ""]
     for f in analysis.factors:
         out.append(f"**{text(f.name)}** — {common.factor_value_text(f)}, {common.factor_status_text(f)}")
         out += [_evidence_line(ev) for ev in f.evidence] or ["- no quote in the listing supports more than the floor for this kind"]

@@ -1,0 +1,85 @@
+"""After the drafts are grounded: self-consistency over samples, the cross-check, and the warnings."""
+
+from __future__ import annotations
+
+import statistics
+
+from analyzer.extract.schema import GroundingTally
+from analyzer.extract.llm_settings import DISAGREEMENT_THRESHOLD
+from analyzer.models import FACTOR_NAMES, FACTOR_ORDER, AgenticProfile, AnalysisWarning, FactorAssessment, Severity
+
+
+def injection_passages(warnings: list[AnalysisWarning]) -> list[str]:
+    """The passages the injection detector quoted (one per line of each prompt_injection warning)."""
+    from analyzer.extract.injection import CODE
+
+    return [line for w in warnings if w.code == CODE for line in (w.detail or "").splitlines() if line and not line.startswith("… and ")]
+
+
+def grounding_warnings(tally: GroundingTally) -> list[AnalysisWarning]:
+    if not tally.dropped:
+        return []
+    shown = " | ".join(q[:160] for q in tally.dropped_quotes[:5])
+    reasons = sorted(set(tally.reasons))
+    why = f" ({'; '.join(reasons)})" if reasons else ""
+    return [AnalysisWarning(
+        code="ungrounded_quote", severity=Severity.WARNING,
+        message=f"{tally.dropped} of {tally.total} evidence quotes from the LLM were not accepted{why} and were dropped.",
+        detail=shown[:1000] or None,
+    )]
+
+
+def disagreement_warnings(llm: AgenticProfile, heuristic: AgenticProfile, threshold: float = DISAGREEMENT_THRESHOLD) -> list[AnalysisWarning]:
+    """'llm_disagreement' for each factor where the two extractors differ by more than `threshold`."""
+    out: list[AnalysisWarning] = []
+    for key in FACTOR_ORDER:
+        a, b = llm.factor(key).value, heuristic.factor(key).value
+        if a is None or b is None:
+            continue
+        diff = round(abs(a - b), 2)
+        if diff > threshold + 1e-9:
+            out.append(AnalysisWarning(
+                code="llm_disagreement", severity=Severity.WARNING,
+                message=f"{FACTOR_NAMES[key]}: the LLM says {a:.1f}, the offline heuristic says {b:.1f}; check the evidence.",
+                detail=f"factor={key.value}; llm={a:.1f} ({llm.factor(key).status.value}); heuristic={b:.1f} ({heuristic.factor(key).status.value}); difference={diff:.1f}",
+            ))
+    return out
+
+
+def combine_samples(grounded: list[tuple[AgenticProfile, GroundingTally]], warnings: list[AnalysisWarning]) -> tuple[AgenticProfile, GroundingTally]:
+    """Self-consistency: the upper median per factor across samples, the spread reported.
+
+    Each factor's assessment (evidence, rationale, status) is taken from a sample that gave the median
+    value; the system description from the sample closest to the medians overall. The upper median is
+    an actual sample value, so every value keeps the evidence that supports it.
+    """
+    if len(grounded) == 1:
+        return grounded[0]
+    profiles = [p for p, _ in grounded]
+    medians: dict[str, float] = {}
+    factors: list[FactorAssessment] = []
+    spreads: list[str] = []
+    for key in FACTOR_ORDER:
+        values = [p.factor(key).value or 0.0 for p in profiles]
+        median = statistics.median_high(values)
+        medians[key.value] = median
+        factors.append(next(p.factor(key) for p in profiles if p.factor(key).value == median))
+        spread = round(max(values) - min(values), 2)
+        if spread > 0:
+            spreads.append(f"{key.value}: {', '.join(f'{v:.1f}' for v in values)} (spread {spread:.1f})")
+    closest = min(profiles, key=lambda p: sum(abs((p.factor(k).value or 0.0) - medians[k.value]) for k in FACTOR_ORDER))
+    kinds = {p.system.kind for p in profiles}
+    biggest = max((round(max(v) - min(v), 2) for v in ([p.factor(k).value or 0.0 for p in profiles] for k in FACTOR_ORDER)), default=0.0)
+    severity = Severity.WARNING if biggest > 0.2 or len(kinds) > 1 else Severity.INFO
+    warnings.append(AnalysisWarning(
+        code="sample_spread", severity=severity,
+        message=f"{len(profiles)} samples: median per factor; largest spread {biggest:.1f}" + (f"; kinds differed: {', '.join(sorted(k.value for k in kinds))}" if len(kinds) > 1 else "") + ".",
+        detail="; ".join(spreads) or "all samples agreed on every factor",
+    ))
+    tally = GroundingTally()
+    for _, t in grounded:
+        tally.total += t.total
+        tally.verified += t.verified
+        tally.dropped_quotes.extend(t.dropped_quotes)
+        tally.reasons.extend(t.reasons)
+    return AgenticProfile(system=closest.system, factors=factors), tally

@@ -1,0 +1,93 @@
+"""Bounded LLM calls (issue 12): a hanging, dripping or refusing server ends within --llm-timeout and
+the stated number of requests; --llm-retries sets the attempts; oversized answers are refused.
+
+Each slow server here would deliver a valid answer eventually (minutes later), so without the bound the
+extraction would succeed: the failure message is what proves the bound held.
+"""
+
+from __future__ import annotations
+
+import argparse
+import socket
+
+import pytest
+from fake_openai import FakeOpenAI, completion, error_body
+from llm_helpers import API_KEY, SleepLog, draft_json, extractor, fake, make_listing, sleeps  # noqa: F401 - fixtures
+
+from analyzer.cli.llm_args import add_llm_arguments, llm_options_from_args
+from analyzer.extract.llm import LLMExtractor
+
+
+def _failed_within_deadline(error: str | None, seconds: float) -> bool:
+    return error is not None and f"did not finish within {seconds:g}s" in error and "\n" not in error
+
+
+def test_hanging_server_ends_at_the_deadline_with_one_request(fake: FakeOpenAI, sleeps: SleepLog) -> None:
+    fake.push(200, completion(draft_json()), delay=120)
+    result = extractor(fake, sleeps, timeout=0.5, max_retries=3).extract(make_listing())
+    assert fake.calls == 1 and sleeps == []  # a request that ran out of time is not retried
+    assert result.outcome.status == "failed" and result.profile is None
+    assert _failed_within_deadline(result.outcome.error, 0.5)
+
+
+def test_body_dripping_server_is_cut_at_the_deadline(fake: FakeOpenAI, sleeps: SleepLog) -> None:
+    # one byte every 0.2 s: every read succeeds, so a per-read timeout would wait ~10 minutes
+    fake.push(200, completion(draft_json()), drip=0.2)
+    result = extractor(fake, sleeps, timeout=1.0, max_retries=2).extract(make_listing())
+    assert fake.calls == 1
+    assert _failed_within_deadline(result.outcome.error, 1.0)
+
+
+def test_header_dripping_server_is_cut_at_the_deadline(fake: FakeOpenAI, sleeps: SleepLog) -> None:
+    fake.push(200, completion(draft_json()), drip_headers=0.1)  # 200 header lines, one every 0.1 s
+    result = extractor(fake, sleeps, timeout=1.0, max_retries=2).extract(make_listing())
+    assert fake.calls == 1
+    assert _failed_within_deadline(result.outcome.error, 1.0)
+
+
+def _closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_refused_connection_fails_at_once_without_retries(sleeps: SleepLog) -> None:
+    url = f"http://127.0.0.1:{_closed_port()}/v1"
+    ex = LLMExtractor.from_options(base_url=url, api_key=API_KEY, max_retries=4, timeout=30, sleep=sleeps, cross_check=False, use_cache=False)
+    result = ex.extract(make_listing())
+    assert sleeps == []  # refused means nothing listens: no backoff, no second attempt
+    error = result.outcome.error or ""
+    assert result.outcome.status == "failed" and "connection refused" in error and url in error and "\n" not in error
+
+
+@pytest.mark.parametrize("retries", [0, 1, 3])
+def test_llm_retries_sets_the_number_of_requests(fake: FakeOpenAI, sleeps: SleepLog, retries: int) -> None:
+    for _ in range(6):
+        fake.push(503, error_body("overloaded", "server_error"))
+    result = extractor(fake, sleeps, max_retries=retries, timeout=30).extract(make_listing())
+    assert fake.calls == retries + 1 and len(sleeps) == retries
+    assert f"after {retries + 1} attempt" in (result.outcome.error or "")
+
+
+def test_retry_waits_never_pass_the_deadline(fake: FakeOpenAI, sleeps: SleepLog) -> None:
+    fake.push(429, error_body("slow down"), headers={"Retry-After": "20"})
+    fake.push_content(draft_json())
+    result = extractor(fake, sleeps, max_retries=3, timeout=5, retry_after_max=60).extract(make_listing())
+    assert fake.calls == 1 and sleeps == []  # waiting 20 s would pass the 5 s bound
+    assert result.outcome.status == "failed" and "HTTP 429" in (result.outcome.error or "")
+
+
+def test_oversized_answer_is_refused(fake: FakeOpenAI) -> None:
+    huge = completion(draft_json())
+    huge["padding"] = "x" * 300_000
+    fake.push(200, huge)
+    result = extractor(fake, max_reply_bytes=100_000, max_retries=2).extract(make_listing())
+    assert fake.calls == 1
+    assert result.outcome.status == "failed" and "larger than 100000 bytes" in (result.outcome.error or "")
+
+
+def test_cli_flags_for_retries_and_deadline() -> None:
+    parser = argparse.ArgumentParser()
+    add_llm_arguments(parser)
+    args = parser.parse_args(["--provider", "openai", "--llm-retries", "0", "--llm-timeout", "15", "--context-window", "8192"])
+    assert llm_options_from_args(args) == {"provider": "openai", "max_retries": 0, "timeout": 15.0, "context_window": 8192}
