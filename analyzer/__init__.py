@@ -7,6 +7,7 @@ __version__ = "0.1.0"
 from analyzer.errors import (  # noqa: E402
     AnalyzerError,
     BlockedURLError,
+    BudgetExceededError,
     ConfigError,
     ContentError,
     EvalGateError,
@@ -45,6 +46,7 @@ __all__ = [
     "Analysis",
     "AnalyzerError",
     "BlockedURLError",
+    "BudgetExceededError",
     "ConfigError",
     "ContentError",
     "EvalGateError",

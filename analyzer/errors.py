@@ -27,6 +27,10 @@ class InputError(AnalyzerError):
     exit_code = 2
 
 
+class BudgetExceededError(InputError):
+    """A listing needed more CPU time or work than its budget (analyzer.cpubudget): likely built to be slow."""
+
+
 class ProfileError(InputError):
     """A saved analysis or profile JSON that cannot be read back."""
 

@@ -17,6 +17,7 @@ from typing import TypeVar
 from pydantic import ValidationError
 
 from analyzer import __version__
+from analyzer.cpubudget import cpu_budget
 from analyzer.errors import ProfileError
 from analyzer.extract import ExtractionResult, Extractor, get_extractor, resolve_provider
 from analyzer.fetch.local import MAX_LISTING_BYTES, read_local
@@ -79,16 +80,18 @@ def analyze(
     """
     started = datetime.now(UTC)
     timings: list[StageTiming] = []
-    if isinstance(source, Listing):
-        listing = source
-    else:
-        listing = _timed(timings, "fetch", lambda: load_listing(source, allow_private=allow_private, use_cache=use_cache, refresh=refresh))
     if extractor is None:
         options = dict(extractor_options)
         if resolve_provider(provider) != "heuristic":
             options.setdefault("use_cache", use_cache)
         extractor = get_extractor(provider, **options)
-    result = _timed(timings, "extract", lambda: extractor.extract(listing))
+    # One CPU budget for parsing and extraction of this listing (network waits are not CPU time).
+    with cpu_budget(source.source if isinstance(source, Listing) else source):
+        if isinstance(source, Listing):
+            listing = source
+        else:
+            listing = _timed(timings, "fetch", lambda: load_listing(source, allow_private=allow_private, use_cache=use_cache, refresh=refresh))
+        result = _timed(timings, "extract", lambda: extractor.extract(listing))
     return assemble(listing, result, scoring or ScoringOptions(), timings=timings, started_at=started)
 
 

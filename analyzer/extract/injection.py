@@ -13,6 +13,7 @@ from importlib import resources
 
 import yaml
 
+from analyzer.cpubudget import charge
 from analyzer.models import AnalysisWarning, Listing, Severity
 
 PATTERNS_FILE = "injection_patterns.yaml"
@@ -65,6 +66,7 @@ def detect_injection(listing: Listing) -> list[AnalysisWarning]:
             hits.append((comment.start(), hidden, quote))
             covered.append((comment.start(), comment.end()))
     for pat in patterns:
+        charge(len(text), "prompt-injection patterns")
         for m in pat.pattern.finditer(text):
             if any(a <= m.start() < b for a, b in covered):
                 continue

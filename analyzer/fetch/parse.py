@@ -6,20 +6,25 @@ give the same text and sections.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
+from collections.abc import Callable
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 import yaml
 
+from analyzer.cpubudget import charge, cpu_budget
 from analyzer.errors import InputError
 from analyzer.models import Listing, MetadataField, Section
 
 SourceType = Literal["file", "stdin", "url", "huggingface", "github"]
 
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)", re.DOTALL)
-_ATX_HEADING = re.compile(r"^(#{1,6})[ \t]+(.+?)[ \t#]*$")
+# Linear time: the trailing " #" run is stripped in Python (`heading_text`); `(.+?)[ \t#]*$` rescanned
+# that run from every character of the heading (a heading padded with 160,000 spaces took minutes).
+_ATX_HEADING = re.compile(r"^(#{1,6})[ \t]+(\S.*)$")
 _FENCE = re.compile(r"^\s*(```|~~~)")
 
 
@@ -86,7 +91,7 @@ def markdown_sections(text: str) -> list[Section]:
             body = "\n".join(buf).strip()
             if body or heading:
                 sections.append(Section(heading=heading, level=level, text=body))
-            heading, level, buf = _clean_heading(m.group(2)), len(m.group(1)), []
+            heading, level, buf = _clean_heading(heading_text(m.group(2))), len(m.group(1)), []
         else:
             buf.append(line)
     body = "\n".join(buf).strip()
@@ -95,14 +100,29 @@ def markdown_sections(text: str) -> list[Section]:
     return sections
 
 
+def heading_text(raw: str) -> str:
+    """An ATX heading's text without its trailing spaces and closing '#'s (at least its first character)."""
+    return raw.rstrip(" \t#") or raw[:1]
+
+
+# Bracket classes exclude the opening bracket too: an unclosed "![" or "](" then fails at the next one
+# instead of rescanning the rest of the text from each (linear, not quadratic, on "![![![…").
+IMAGE = re.compile(r"!\[[^\[\]]*\]\([^()]*\)")
+LINK = re.compile(r"\[([^\[\]]*)\]\([^()]*\)")
+_CUT_LINK = re.compile(r"^([^\[\]]*)\]\([^()]*\)")
+TAG = re.compile(r"<[^<>]+>")
+_EMPHASIS = re.compile(r"(\*\*|__|`)")
+_SPACES = re.compile(r"\s+")
+
+
 def plain_text(markdown: str) -> str:
     """Inline Markdown → plain text: images dropped, links to their text, tags and emphasis removed."""
-    text = re.sub(r"!\[[^\]]*\]\([^)]*\)", "", markdown)
-    text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)
-    text = re.sub(r"^([^\[\]]*)\]\([^)]*\)", r"\1", text)  # a link whose "[" was cut off before the text
-    text = re.sub(r"<[^>]+>", "", text)
-    text = re.sub(r"(\*\*|__|`)", "", text)
-    return re.sub(r"\s+", " ", text).strip(" *_").strip()
+    text = IMAGE.sub("", markdown)
+    text = LINK.sub(r"\1", text)
+    text = _CUT_LINK.sub(r"\1", text)  # a link whose "[" was cut off before the text
+    text = TAG.sub("", text)
+    text = _EMPHASIS.sub("", text)
+    return _SPACES.sub(" ", text).strip(" *_").strip()
 
 
 def _clean_heading(raw: str) -> str:
@@ -122,7 +142,7 @@ def guess_title(sections: list[Section], metadata: list[MetadataField], fallback
     return fallback
 
 
-_MARKUP = re.compile(r"<[^>]*>|\[?!\[[^\]]*\]\([^)]*\)(?:\]\([^)]*\))?|^\s*\[[^\]]*\]:\s*\S+\s*$", re.M)
+_MARKUP = re.compile(r"<[^<>]*>|\[?!\[[^\[\]]*\]\([^()]*\)(?:\]\([^()]*\))?|^[ \t]*\[[^\[\]\n]*\]:[ \t]*\S+[ \t]*$", re.M)
 
 
 def _has_prose(text: str) -> bool:
@@ -151,6 +171,19 @@ def detect_format(name: str, content_type: str | None, text: str) -> Literal["ma
     return "markdown" if ct in ("", "text/plain") else "text"
 
 
+def _within_cpu_budget(parse: Callable[..., Listing]) -> Callable[..., Listing]:
+    """Parse under the listing's CPU budget (analyzer.cpubudget), opening one if none is open."""
+
+    @functools.wraps(parse)
+    def run(text: str, *, source: str, **options: Any) -> Listing:
+        with cpu_budget(source):
+            charge(len(text), "parsing")
+            return parse(text, source=source, **options)
+
+    return run
+
+
+@_within_cpu_budget
 def build_listing(
     text: str,
     *,
@@ -181,6 +214,7 @@ def build_listing(
     body = body.strip()
     if not body and not metadata:
         raise InputError(f"{source}: the listing has no readable text", hint="check that the file or page is a model/agent listing")
+    charge(len(body), "splitting sections")
     sections = markdown_sections(body) if fmt != "text" else [Section(heading="", level=0, text=body)]
     fallback = name_hint.rsplit("/", 1)[-1].rsplit(".", 1)[0] or source
     return Listing(

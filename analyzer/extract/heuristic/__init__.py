@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import time
 
-from analyzer.errors import InputError
-from analyzer.extract.base import ExtractionResult
+from analyzer.cpubudget import cpu_budget
+from analyzer.errors import BudgetExceededError, InputError
+from analyzer.extract.base import ExtractionResult, failed_result
 from analyzer.extract.heuristic.factors import assess_factors
 from analyzer.extract.heuristic.kind import KindDecision, detect_kind
 from analyzer.extract.heuristic.layers import layer_statements
@@ -58,16 +59,22 @@ class HeuristicExtractor:
         if not isinstance(listing, Listing):
             raise InputError("heuristic extractor: expected a Listing", hint="load the listing with analyzer.pipeline.load_listing first")
         started = time.perf_counter()
-        scan = ScanText(listing)
-        decision = detect_kind(scan, self.rules)
-        profile = AgenticProfile(system=self._system(scan, decision), factors=assess_factors(scan, self.rules, decision.kind))
+        with cpu_budget(listing.source):
+            try:
+                scan = ScanText(listing)
+                decision = detect_kind(scan, self.rules)
+                profile = AgenticProfile(system=self._system(scan, decision), factors=assess_factors(scan, self.rules, decision.kind))
+                warnings = detect_injection(listing)
+            except BudgetExceededError as exc:
+                # Unknown, not low risk: a listing too costly to read is reported as a failed extraction.
+                return failed_result(PROVIDER, str(exc), prompt_version=RULES_VERSION, latency_seconds=round(time.perf_counter() - started, 6))
         profile, total, dropped = _keep_verified(listing, profile)
         return ExtractionResult(
             profile=profile,
             outcome=ExtractionOutcome(
                 status="ok", provider=PROVIDER, error=None, quotes_total=total, quotes_verified=total - dropped, quotes_dropped=dropped
             ),
-            warnings=detect_injection(listing),
+            warnings=warnings,
             model=None,
             prompt_version=RULES_VERSION,
             latency_seconds=round(time.perf_counter() - started, 6),

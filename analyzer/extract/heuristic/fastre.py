@@ -1,9 +1,14 @@
-"""Fast case-insensitive phrase patterns.
+"""Fast, linear-time case-insensitive phrase patterns.
 
 Python's `re` only uses its fast literal-prefix scan for case-sensitive patterns that do not start with
 `\\b`. Rule patterns are written naturally (`\\bMCP server\\b`, case-insensitive); this module lower-cases
-them, strips a leading `\\b` from every top-level branch and re-checks that word boundary after a match,
-and searches a lower-cased copy of the text of the same length. Results are identical, 5-50x faster.
+them and searches a lower-cased copy of the text of the same length.
+
+Where every top-level branch starts with a literal word (`\\bMCP server`), candidates are found with
+`str.find` on those literals, the word boundary is checked in Python, and the pattern is only *matched*
+at a candidate. A position inside a word is rejected in O(1), so a run such as "1111…" or
+"traintrain…" costs linear time (searching without the `\\b` made every start inside the run rescan it:
+quadratic). Other patterns keep their `\\b` and run as written.
 """
 
 from __future__ import annotations
@@ -12,6 +17,8 @@ import re
 from collections.abc import Iterator
 
 _FLAGS = re.MULTILINE
+_META = set("\\.^$*+?{}[]()|")
+_QUANTIFIERS = set("?*+{")
 
 
 def lower_same_length(text: str) -> str:
@@ -63,6 +70,29 @@ def _top_level_branches(source: str) -> list[str]:
     return branches
 
 
+def literal_prefix(branch: str) -> str:
+    """The literal text every match of `branch` starts with ('' when it starts with a class or group)."""
+    out: list[str] = []
+    i = 2 if branch.startswith("\\b") else 0
+    while i < len(branch):
+        ch = branch[i]
+        if ch == "\\":
+            nxt = branch[i + 1 : i + 2]
+            if not nxt or nxt.isalnum():  # \d, \s, \b ...: not a literal
+                break
+            out.append(nxt)
+            i += 2
+        elif ch in _META:
+            break
+        else:
+            out.append(ch)
+            i += 1
+        if i < len(branch) and branch[i] in _QUANTIFIERS:  # "agents?": the 's' is optional
+            out.pop()
+            break
+    return "".join(out)
+
+
 def _is_word(ch: str) -> bool:
     return ch.isalnum() or ch == "_"
 
@@ -70,32 +100,53 @@ def _is_word(ch: str) -> bool:
 class FastPattern:
     """A case-insensitive pattern that searches lower-cased text (see `lower_same_length`)."""
 
-    __slots__ = ("boundary", "regex", "source")
+    __slots__ = ("boundary", "literals", "regex", "source")
 
     def __init__(self, source: str) -> None:
         self.source = source
-        branches = _top_level_branches(source)
-        self.boundary = all(b.startswith("\\b") for b in branches)
+        branches = [_lower_pattern(b) for b in _top_level_branches(source)]
+        literals = [literal_prefix(b) for b in branches]
+        self.literals: tuple[str, ...] = tuple(literals) if all(literals) else ()
+        self.boundary = bool(self.literals) and all(b.startswith("\\b") for b in branches)
         if self.boundary:
             branches = [b[2:] for b in branches]
         body = branches[0] if len(branches) == 1 else "|".join(f"(?:{b})" for b in branches)
-        self.regex = re.compile(_lower_pattern(body), _FLAGS)
+        self.regex = re.compile(body, _FLAGS)
 
     def spans(self, lowered: str, start: int = 0, end: int | None = None, limit: int = 1_000_000) -> Iterator[tuple[int, int]]:
         """Match spans in already lower-cased text, in order, non-overlapping."""
-        stop = len(lowered) if end is None else end
+        stop = len(lowered) if end is None else min(end, len(lowered))
+        if not self.literals:
+            yield from self._search_spans(lowered, start, stop, limit)
+            return
+        literals = self.literals
+        nexts = [lowered.find(lit, start, stop) for lit in literals]
+        found = 0
         pos = start
+        while found < limit:
+            live = [n for n in nexts if n >= 0]
+            if not live:
+                return
+            at = min(live)
+            m = None
+            if not (self.boundary and at > 0 and _is_word(lowered[at - 1]) == _is_word(lowered[at])):
+                m = self.regex.match(lowered, at, stop)
+            if m is not None:
+                s, e = m.span()
+                yield s, e
+                found += 1
+                pos = e if e > s else e + 1
+            else:
+                pos = at + 1
+            nexts = [n if n >= pos or n < 0 else lowered.find(lit, pos, stop) for n, lit in zip(nexts, literals, strict=True)]
+
+    def _search_spans(self, lowered: str, pos: int, stop: int, limit: int) -> Iterator[tuple[int, int]]:
         found = 0
         while pos <= stop and found < limit:
             m = self.regex.search(lowered, pos, stop)
             if m is None:
                 return
             s, e = m.span()
-            if self.boundary and s > 0 and s < len(lowered) and _is_word(lowered[s - 1]) == _is_word(lowered[s]):
-                pos = s + 1  # not at a word boundary: look again from the next character
-                continue
-            if self.boundary and s == len(lowered):
-                return
             yield s, e
             found += 1
             pos = e if e > s else e + 1

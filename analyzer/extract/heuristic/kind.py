@@ -21,6 +21,7 @@ MAX_DEFINITIONS = 2
 # for building agents.") define a system as surely as an "X is a ..." sentence, whatever their wording.
 _TAGLINE_SENTENCE = re.compile(r"[^\s#>|*\-][^.!?\n]{12,240}(?:[.!?](?=\s|$)|(?=\n))")
 MAX_TAGLINES = 2
+MAX_TAGLINE_SCAN = 20_000
 # A README that opens with news or benchmarks still defines itself in its "Introduction" section.
 _INTRO_HEADING = re.compile(
     r"^#{1,4}[ \t]+[^\n]{0,6}(?:introduction|overview|about|what is|what can|model (?:details|information|summary|description)|description)\b[^\n]*$",
@@ -35,7 +36,7 @@ class KindDecision:
     evidence: list[Evidence]
 
 
-_NOT_WORDS = re.compile(r"!\[[^\]\n]*\]\([^)\n]*\)|\]\([^)\n]*\)|\]\[[^\]\n]*\]|https?://\S+|&\w+;")
+_NOT_WORDS = re.compile(r"!\[[^\[\]\n]*\]\([^()\n]*\)|\]\([^()\n]*\)|\]\[[^\[\]\n]*\]|https?://\S+|&\w+;")  # linear: see textscan
 
 
 def lead_end(prose: str, chars: int) -> int:
@@ -104,7 +105,9 @@ def detect_kind(scan: ScanText, rules: Rules) -> KindDecision:
 
 def taglines(prose: str, cutoff: int) -> list[str]:
     """The first sentences of readable prose in the lead (headings, lists and quotes skipped)."""
-    readable = _NOT_WORDS.sub(lambda m: " " * len(m.group(0)), prose[:cutoff])
+    # Bounded: a lead with no spaces ends only at the end of the text, and the sentence pattern looks
+    # up to 240 characters ahead from every position.
+    readable = _NOT_WORDS.sub(lambda m: " " * len(m.group(0)), prose[: min(cutoff, MAX_TAGLINE_SCAN)])
     out: list[str] = []
     for m in _TAGLINE_SENTENCE.finditer(readable):
         sentence = m.group(0).strip()

@@ -24,7 +24,7 @@ _TRIM = " \t\r\n*-#>_`|•:;,"
 _WORD = re.compile(r"[^\W_]{2,}")
 _MARKDOWN = re.compile(r"\*\*|__|`")
 _PLACEHOLDERS = {"", "unknown", "none", "n/a", "license", "licence", "tbd"}
-_MD_LINK = re.compile(r"!?\[([^\]\n]*)\]\([^)\n]*\)")
+_MD_LINK = re.compile(r"!?\[([^\[\]\n]*)\]\([^()\n]*\)")  # linear: see textscan._NOT_PROSE
 
 
 def layer_statements(scan: ScanText, rules: Rules, kind: Kind) -> list[LayerStatement]:

@@ -84,7 +84,7 @@ def system_name(scan: ScanText) -> str:
 
 
 def _clean_name(raw: str) -> str:
-    name = re.sub(r"\s+", " ", raw).strip(" #*_`:-")
+    name = re.sub(r"\s+", " ", raw[:1000]).strip(" #*_`:-")  # names are cut to 200 below; bound the regex work
     name = _CARD_WORDS.sub("", name).strip(" :-")
     name = re.sub(r"\s*\((?:paper|code|demo|arxiv|project page)[^)]*\)\s*$", "", name, flags=re.IGNORECASE)
     subtitle = _SUBTITLE.search(name)

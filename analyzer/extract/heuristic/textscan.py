@@ -12,15 +12,18 @@ import bisect
 import re
 from dataclasses import dataclass, field
 
+from analyzer.cpubudget import charge
 from analyzer.extract.heuristic.fastre import FastPattern, lower_same_length
+from analyzer.fetch.parse import IMAGE, LINK, heading_text
 from analyzer.models import Evidence, Listing
 
 MAX_QUOTE_CHARS = 300
+_WINDOW = 2000  # how far around a match quotes and negations look (> MAX_QUOTE_CHARS)
 
 _FENCE_LINE = re.compile(r"^[ \t]*(```|~~~)", re.MULTILINE)
 _HTML_COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.DOTALL)
 _HTML_TAG = re.compile(r"</?[A-Za-z][^<>\n]{0,400}?/?>")
-_HEADING = re.compile(r"^(#{1,6})[ \t]+(.+?)[ \t#]*$", re.MULTILINE)
+_HEADING = re.compile(r"^(#{1,6})[ \t]+(\S.*)$", re.MULTILINE)  # linear: see parse._ATX_HEADING
 _SENTENCE_END = re.compile(r"[.!?](?=\s)|\n|\|")
 _QUOTE_TRIM = " \t\r\n*-#>_`|•:;,"
 # A feature marked as absent ("| Tool calling | ❌ |", "does not support tool use") is not evidence for it.
@@ -28,7 +31,8 @@ _NEGATION_MARK = re.compile(r"[❌✗✘🚫]|:x:")
 # Not prose, though not blanked (blanking would cut quotes at every inline link): image alt text and
 # targets, link targets, raw URLs, reference-link labels and multi-line HTML tags. A badge saying
 # "Official Website" or a URL containing "/datasets/" is no statement about the system.
-_NOT_PROSE = re.compile(r"!\[[^\]\n]*\](?:\([^)\n]*\))?|\]\([^)\n]*\)|https?://[^\s)>\]]+|\]\[[^\]\n]*\]|<[A-Za-z!/][^<>]{0,800}>")
+# Bracket classes exclude their opening bracket so an unclosed "![" or "](" costs linear time.
+_NOT_PROSE = re.compile(r"!\[[^\[\]\n]*\](?:\([^()\n]*\))?|\]\([^()\n]*\)|https?://[^\s)>\]]+|\]\[[^\[\]\n]*\]|<[A-Za-z!/][^<>]{0,800}>")
 _NEGATION_BEFORE = re.compile(r"\b(?:not|n't|no|without|never|lacks?)\b[^.\n|]{0,40}$", re.IGNORECASE)
 
 
@@ -45,6 +49,7 @@ def mask_text(text: str) -> tuple[str, str]:
 
     `prose` blanks code blocks too; `prose_and_code` keeps code (for rules about commands and keys).
     """
+    charge(len(text), "masking markup")
     chars = list(text)
     for m in _HTML_COMMENT.finditer(text):
         _blank(chars, m.start(), m.end(), "\n")
@@ -93,7 +98,7 @@ class ScanText:
         self._heading_starts, self._heading_names = [], []
         for m in _HEADING.finditer(self.prose):
             self._heading_starts.append(m.start())
-            self._heading_names.append(_clean_heading(m.group(2)))
+            self._heading_names.append(_clean_heading(heading_text(m.group(2))))
         spans = [(m.start(), m.end()) for m in _NOT_PROSE.finditer(self.listing.text)]
         self._skip_starts = [a for a, _ in spans]
         self._skip_ends = [b for _, b in spans]
@@ -118,6 +123,7 @@ class ScanText:
     def _find_all(self, pattern: FastPattern, *, include_code: bool, limit: int, end: int | None) -> list[Match]:
         haystack = self.prose_and_code if include_code else self.prose
         lowered = self.prose_and_code_lower if include_code else self.prose_lower
+        charge(len(lowered) if end is None else min(end, len(lowered)), "a heuristic rule")
         found: list[Match] = []
         for start, stop in pattern.spans(lowered, end=end):
             if stop <= start or self.not_prose(start) or self._negated(start, stop):
@@ -139,21 +145,27 @@ class ScanText:
         return i >= 0 and offset < self._skip_ends[i]
 
     def _negated(self, start: int, end: int) -> bool:
-        line_start = self.text.rfind("\n", 0, start) + 1
-        line_end = self.text.find("\n", end)
-        line = self.text[line_start : len(self.text) if line_end < 0 else line_end]
+        # The line around the match, at most _WINDOW characters either side: a 5 MB line must not be
+        # rescanned for every match.
+        lo, hi = max(0, start - _WINDOW), min(len(self.text), end + _WINDOW)
+        line_start = max(lo, self.text.rfind("\n", lo, start) + 1)
+        line_end = self.text.find("\n", end, hi)
+        line = self.text[line_start : hi if line_end < 0 else line_end]
         return bool(_NEGATION_MARK.search(line) or _NEGATION_BEFORE.search(self.prose[max(line_start, start - 60) : start]))
 
     def _quote_bounds(self, haystack: str, start: int, end: int) -> tuple[int, int]:
         """The sentence (or table cell / line) around a match, trimmed, at most MAX_QUOTE_CHARS."""
-        left = start
-        while left > 0:
+        # Look at most _WINDOW characters either way: a longer sentence is cut to MAX_QUOTE_CHARS below
+        # anyway, and an unbounded look would make a listing with no full stops quadratic.
+        left, floor = start, max(0, start - _WINDOW)
+        while left > floor:
             ch = haystack[left - 1]
             if ch in "\n|" or (ch in ".!?" and left < len(haystack) and haystack[left].isspace()):
                 break
             left -= 1
-        m = _SENTENCE_END.search(haystack, end)
-        right = m.start() + (1 if m and haystack[m.start()] in ".!?" else 0) if m else len(haystack)
+        ceiling = min(len(haystack), end + _WINDOW)
+        m = _SENTENCE_END.search(haystack, end, ceiling)
+        right = m.start() + (1 if m and haystack[m.start()] in ".!?" else 0) if m else ceiling
         # Never cut into blanked markup: stop the quote where the masked text goes blank for a run.
         left, right = _shrink_to_prose(haystack, left, right, start, end)
         if right - left > MAX_QUOTE_CHARS:
@@ -205,8 +217,8 @@ def _word_boundary_left(text: str, pos: int, limit: int) -> int:
 
 
 def _clean_heading(raw: str) -> str:
-    text = re.sub(r"!\[[^\]]*\]\([^)]*\)", "", raw)
-    text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)
+    text = IMAGE.sub("", raw)
+    text = LINK.sub(r"\1", text)
     return text.strip(" *_`").strip()
 
 
