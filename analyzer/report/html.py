@@ -165,7 +165,7 @@ def _derivation_section(analysis: Analysis) -> str:
         f"<table><thead><tr><th>Input</th><th>Value</th><th>Reason</th></tr></thead><tbody>{rows}</tbody></table>",
     ]
     if analysis.aivss.cvss_vector:
-        parts.append(f'<p style="margin-top:10px">CVSS v4.0 vector: <code>{esc(analysis.aivss.cvss_vector)}</code></p>')
+        parts.append(f'<p class="vector">CVSS v4.0 vector: <code>{esc(analysis.aivss.cvss_vector)}</code></p>')
     if step := common.computation(analysis):
         parts.append(f'<p class="formula mono">{esc(step)}</p>')
     parts.append("</section>")
