@@ -13,6 +13,7 @@ SHARED = REPO_ROOT.parent / "shared"
 @pytest.fixture(autouse=True)
 def _isolated_environment(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ANALYZER_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+    monkeypatch.setenv("ANALYZER_DATA_DIR", str(tmp_path_factory.mktemp("data")))  # analyzer serve drafts
     for var in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "ANALYZER_MODEL", "HF_TOKEN", "GITHUB_TOKEN", "HF_ENDPOINT", "ANALYZER_GITHUB_API"):
         monkeypatch.delenv(var, raising=False)
 

@@ -18,6 +18,12 @@ from analyzer.serve import ServeConfig, bind, create_app
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLE = REPO / "examples" / "tidewater-agent.md"
 TOKEN = "test-csrf-token"
+# A small text model: a low CVSS base, so one factor's edit moves the score visibly.
+SMALL_MODEL = """# Lark-1B chat model
+
+Lark-1B is a small open-weights text model for chat and summarisation. Download the weights and run it
+locally with transformers. It answers questions about documents you paste in.
+"""
 
 
 def example_text() -> str:

@@ -176,3 +176,20 @@ def test_start_page_offers_only_configured_providers(tmp_path, monkeypatch):
         page = c.get("/").text
     assert 'value="openai"' in page and "sk-test" not in page
     assert TOKEN in page  # the CSRF token is in the page for its script
+
+
+def test_compare_with_a_newer_revision_and_keep_it(c):
+    draft_id = new_draft(c)
+    newer = example_text().replace("runs shell commands", "suggests shell commands") + "\n\nIt can now deploy to production servers.\n"
+    assert "Compare" in c.get(f"/drafts/{draft_id}/compare").text
+    r = c.post(f"/api/drafts/{draft_id}/compare", json={"text": newer, "filename": "tidewater-agent.md"})
+    job = wait_job(c, r.json())
+    assert job["stage"] == "done", job
+    html = job["result"]["html"]
+    assert "The listing text changed." in html and "This draft" in html and "Fresh analysis" in html
+    assert "analysis" not in job["result"]  # the fresh analysis stays on the server until kept
+    kept = c.post(f"/api/jobs/{job['id']}/keep", json={})
+    assert kept.status_code == 201 and kept.json()["draft"]["parent"] == draft_id
+    fresh = c.get(f"/api/drafts/{kept.json()['draft']['id']}").json()["analysis"]
+    assert "deploy to production" in fresh["listing"]["text"]
+    assert c.post("/api/jobs/0000/keep", json={}).status_code == 404

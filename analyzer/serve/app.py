@@ -17,6 +17,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
@@ -25,11 +26,11 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
-from analyzer.errors import AnalyzerError, ConfigError, FetchError, InputError, NotFoundError
+from analyzer.errors import AnalyzerError, ConfigError, FetchError, InputError, NotFoundError, ProfileError
 from analyzer.fetch.local import MAX_LISTING_BYTES
 from analyzer.models import Analysis, ScoringOptions
-from analyzer.serve import inputs, pages
-from analyzer.serve.jobs import JobRunner, error_json
+from analyzer.serve import edits, inputs, pages
+from analyzer.serve.jobs import Job, JobRunner, error_json
 from analyzer.serve.security import BodyTooLarge, SecurityMiddleware, allowed_hosts
 from analyzer.serve.store import DraftConflict, DraftNotFound, DraftStore
 
@@ -96,12 +97,21 @@ async def _listing_request(request: Request) -> inputs.ListingRequest:
     return inputs.request_from_json(await _json_body(request))
 
 
+def parse_analysis(data: dict[str, Any]) -> Analysis:
+    try:
+        return Analysis.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        where = ".".join(str(p) for p in err["loc"])
+        raise ProfileError(f"analysis: invalid analysis: {where}: {err['msg']}", hint="send the Analysis JSON from /api/analyze, or fix the field named") from None
+
+
 def create_app(config: ServeConfig | None = None, store: DraftStore | None = None) -> Starlette:
     config = config or ServeConfig()
     store = store or DraftStore(config.db_path)
     jobs = JobRunner(config.workers)
 
-    def analyse(req: inputs.ListingRequest, stage: Any = lambda _s: None) -> Analysis:
+    def analyse(req: inputs.ListingRequest, stage: Any = lambda _name: None) -> Analysis:
         """The pipeline's stages one by one, so a job can say which one it is in."""
         from analyzer.extract import get_extractor
         from analyzer.pipeline import assemble
@@ -161,8 +171,8 @@ def create_app(config: ServeConfig | None = None, store: DraftStore | None = Non
     async def api_new_draft(request: Request) -> Response:
         req = await _listing_request(request)
 
-        def work(stage: Any) -> dict[str, str]:
-            info = store.create(analyse(req, stage))
+        def work(job: Job) -> dict[str, str]:
+            info = store.create(analyse(req, job.set_stage))
             return {"draft": info.id, "url": f"/drafts/{info.id}"}
 
         job = jobs.submit(req.label, work)
@@ -197,6 +207,59 @@ def create_app(config: ServeConfig | None = None, store: DraftStore | None = Non
         info = await run_in_threadpool(store.rename, draft_id(request), title)
         return JSONResponse({"draft": _info_json(info)})
 
+    async def api_rescore(request: Request) -> Response:
+        data = await _json_body(request)
+        if not isinstance(data, dict) or not isinstance(data.get("analysis"), dict):
+            raise InputError("the request has no 'analysis' object", hint="send the Analysis JSON from /api/analyze as 'analysis'")
+        analysis = parse_analysis(data["analysis"])
+        edit = edits.parse_edit({k: v for k, v in data.items() if k != "analysis"})
+        result = await run_in_threadpool(edits.apply_edit, analysis, edit)
+        return Response(result.model_dump_json(), media_type="application/json")
+
+    async def api_edit(request: Request) -> Response:
+        data = await _json_body(request)
+        if not isinstance(data, dict):
+            raise InputError("the edit must be a JSON object", hint=f"send some of: {', '.join(edits.KEYS)}")
+        version = data.get("version")
+        if version is not None and (isinstance(version, bool) or not isinstance(version, int)):
+            raise InputError("'version' must be the draft's version number", hint="reload the draft")
+        edit = edits.parse_edit({k: v for k, v in data.items() if k != "version"})
+        if edit.empty:
+            raise InputError("the edit changes nothing", hint=f"send some of: {', '.join(edits.KEYS[:-1])}")
+        target = draft_id(request)
+
+        def work() -> tuple[Any, Analysis]:
+            current = store.get(target)
+            result = edits.apply_edit(current.analysis, edit)
+            return store.update(target, result, version=version), result
+
+        info, result = await run_in_threadpool(work)
+        return JSONResponse({"draft": _info_json(info), "html": pages.report_fragment(result, version=info.version)})
+
+    async def compare(request: Request) -> Response:
+        d = await run_in_threadpool(store.get, draft_id(request))
+        return HTMLResponse(pages.compare_page(d.info, d.analysis, providers=inputs.available_providers(), csrf_token=config.csrf_token))
+
+    async def api_compare(request: Request) -> Response:
+        target = draft_id(request)
+        old = (await run_in_threadpool(store.get, target)).analysis
+        req = await _listing_request(request)
+
+        def work(job: Job) -> dict[str, str]:
+            new = analyse(req, job.set_stage)
+            job.kept.update(analysis=new, parent=target)
+            return {"html": pages.comparison_fragment(old, new, keep_job=job.id)}
+
+        job = jobs.submit(req.label, work)
+        return JSONResponse(job.as_json(), status_code=202)
+
+    async def api_keep(request: Request) -> Response:
+        job = jobs.get(request.path_params["job_id"])
+        if job is None or "analysis" not in job.kept:
+            raise DraftNotFound("that comparison is no longer available", hint="run the comparison again")
+        info = await run_in_threadpool(lambda: store.create(job.kept["analysis"], parent=job.kept["parent"]))
+        return JSONResponse({"draft": _info_json(info), "url": f"/drafts/{info.id}"}, status_code=201)
+
     async def on_analyzer_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, AnalyzerError)
         if request.url.path.startswith("/api/"):
@@ -214,6 +277,7 @@ def create_app(config: ServeConfig | None = None, store: DraftStore | None = Non
         Route("/", start),
         Route("/drafts/{draft_id}", draft),
         Route("/drafts/{draft_id}/export/{fmt}", export),
+        Route("/drafts/{draft_id}/compare", compare),
         Route("/static/{name}", static),
         Route("/api/analyze", api_analyze, methods=["POST"]),
         Route("/api/drafts", api_drafts, methods=["GET"]),
@@ -222,6 +286,10 @@ def create_app(config: ServeConfig | None = None, store: DraftStore | None = Non
         Route("/api/drafts/{draft_id}", api_draft, methods=["GET", "DELETE"]),
         Route("/api/drafts/{draft_id}/duplicate", api_duplicate, methods=["POST"]),
         Route("/api/drafts/{draft_id}/rename", api_rename, methods=["POST"]),
+        Route("/api/drafts/{draft_id}/edit", api_edit, methods=["POST"]),
+        Route("/api/rescore", api_rescore, methods=["POST"]),
+        Route("/api/drafts/{draft_id}/compare", api_compare, methods=["POST"]),
+        Route("/api/jobs/{job_id}/keep", api_keep, methods=["POST"]),
     ]
     app = Starlette(
         routes=routes,

@@ -32,6 +32,10 @@ class Job:
     finished_at: float | None = None
     result: Any = None
     error: AnalyzerError | None = None
+    kept: dict[str, Any] = field(default_factory=dict)  # server-side only, never sent to the page
+
+    def set_stage(self, name: str) -> None:
+        self.stage = name
 
     def as_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -60,20 +64,17 @@ class JobRunner:
         self._jobs: OrderedDict[str, Job] = OrderedDict()
         self._lock = threading.Lock()
 
-    def submit(self, label: str, work: Callable[[Callable[[str], None]], Any]) -> Job:
-        """Run `work(set_stage)` in a worker; its return value becomes the job's result."""
+    def submit(self, label: str, work: Callable[[Job], Any]) -> Job:
+        """Run `work(job)` in a worker (it calls job.set_stage as it goes); its return value is the job's result."""
         job = Job(id=secrets.token_hex(8), label=label)
         with self._lock:
             self._jobs[job.id] = job
             while len(self._jobs) > MAX_JOBS:
                 self._jobs.popitem(last=False)
 
-        def stage(name: str) -> None:
-            job.stage = name
-
         def run() -> None:
             try:
-                job.result = work(stage)
+                job.result = work(job)
                 job.stage = "done"
             except AnalyzerError as exc:
                 job.error, job.stage = exc, "failed"

@@ -16,8 +16,12 @@ from analyzer.models import (
     FACTOR_NAMES,
     KIND_LABELS,
     Analysis,
+    EXPOSURE_FACTS,
     Evidence,
+    ExposureFacts,
     FactorAssessment,
+    FactSource,
+    FactValue,
     Kind,
     MitigationKind,
 )
@@ -28,6 +32,7 @@ from analyzer.serve.store import DraftInfo
 
 esc = report_html.esc
 FACTOR_STEPS = tuple(i / 10 for i in range(11))
+FACT_SOURCE_TEXT = {FactSource.STATED: "stated", FactSource.ASSUMED: "assumed", FactSource.SET_BY_ANALYST: "set by analyst"}
 MITIGATION_LABELS: dict[MitigationKind, str] = {
     MitigationKind.SANDBOX: "sandbox / container",
     MitigationKind.APPROVAL_GATE: "human approval gate",
@@ -46,7 +51,7 @@ def layout(title: str, body: str, *, csrf_token: str, page: str) -> str:
         f'<meta name="csrf-token" content="{esc(csrf_token)}">\n'
         f'<meta name="generator" content="analyzer {esc(__version__)}">\n'
         f"<title>{esc(title)}</title>\n"
-        '<link rel="stylesheet" href="/static/report.css">\n<link rel="stylesheet" href="/static/app.css">\n'
+        '<link rel="icon" href="data:,">\n<link rel="stylesheet" href="/static/report.css">\n<link rel="stylesheet" href="/static/app.css">\n'
         '<script src="/static/app.js" defer></script>\n'
         f'</head>\n<body data-page="{esc(page)}">\n{body}\n</body>\n</html>\n'
     )
@@ -119,9 +124,13 @@ def _when(ts: float) -> str:
 
 def draft_page(info: DraftInfo, analysis: Analysis, *, formats: Sequence[str], csrf_token: str) -> str:
     exports = " ".join(f'<a class="button" href="/drafts/{esc(info.id)}/export/{esc(f)}" data-format="{esc(f)}">{esc(f)}</a>' for f in formats)
-    body = f"""<div class="toolbar">
+    band = "Unknown" if analysis.failed else analysis.aivss.band.value
+    score = "?" if analysis.failed or analysis.aivss.score is None else f"{analysis.aivss.score:.1f}"
+    body = f"""<header class="sticky">
+<div class="toolbar">
 <a href="/">← All drafts</a>
 <input type="text" id="draft-title" value="{esc(info.title)}" maxlength="200" aria-label="draft title">
+<span id="live-score" class="pill band-{esc(band.lower())}" aria-live="polite">AIVSS {esc(score)} {esc(band)}</span>
 <span class="exports">Export {exports}</span>
 <button type="button" data-action="duplicate" data-id="{esc(info.id)}">Duplicate</button>
 <a class="button" href="/drafts/{esc(info.id)}/compare">Compare with a newer revision</a>
@@ -130,6 +139,7 @@ def draft_page(info: DraftInfo, analysis: Analysis, *, formats: Sequence[str], c
 <label>Note for your next edit (optional) <input type="text" id="edit-note" maxlength="500" placeholder="why you changed it"></label>
 <span id="edit-status" class="muted" role="status" aria-live="polite"></span>
 </div>
+</header>
 <div class="workspace" data-draft="{esc(info.id)}">
 <main id="report">{report_fragment(analysis, version=info.version)}</main>
 <aside class="listing-panel"><h2>Listing text</h2><p class="muted">Click a quote in the report to find it here.</p>
@@ -154,6 +164,7 @@ def report_fragment(analysis: Analysis, *, version: int) -> str:
         _scoring_inputs(analysis),
         report_html._derivation_section(analysis),
         report_html._maestro_section(analysis),
+        _edits(analysis),
         report_html._warnings_section(analysis),
         report_html._footer(analysis),
         "</div>",
@@ -170,10 +181,24 @@ def _select(name: str, choices: Iterable[tuple[str, str]], selected: str, **data
 def _hero(analysis: Analysis) -> str:
     """The report's own header, then the kind as an editable choice."""
     parts = [report_html._header(analysis)]
+    if rng := range_text(analysis):
+        parts.append(f'<p class="range" id="range">{esc(rng)}</p>')
     if analysis.system:
         kinds = ((k.value, KIND_LABELS[k]) for k in Kind)
-        parts.append(f'<p class="kind-edit"><label>Kind of system {_select("kind", kinds, analysis.system.kind.value)}</label></p>')
+        mark = analyst_mark(analysis, "kind") if analysis.system.kind_set_by_analyst else ""
+        parts.append(f'<p class="kind-edit"><label>Kind of system {_select("kind", kinds, analysis.system.kind.value)}</label>{mark}</p>')
     return "\n".join(parts)
+
+
+def range_text(analysis: Analysis) -> str | None:
+    r = analysis.aivss.range
+    if r is None or r.low is None or r.high is None:
+        return None
+    if not r.unstated:
+        return "Range: none — every exposure fact is stated, so the score is exact."
+    names = ", ".join(fact_label(n).lower() for n in r.unstated)
+    bands = r.band_low.value if r.band_low == r.band_high else f"{r.band_low.value}–{r.band_high.value}"
+    return f"Range {r.low:.1f}–{r.high:.1f} ({bands}) over the exposure facts not stated: {names}."
 
 
 def quote_html(ev: Evidence, text: str) -> str:
@@ -223,10 +248,11 @@ def _factor_row(analysis: Analysis, f: FactorAssessment, text: str) -> str:
         value = _select("factor", ((f"{v:.1f}", f"{v:.1f}") for v in FACTOR_STEPS), f"{f.value:.1f}", key=f.key.value)
     status = common.factor_status_text(f)
     css = "status stated" if status == "stated" else "status"
+    mark = analyst_mark(analysis, f"factor:{f.key.value}") if f.set_by_analyst else ""
     why = f"<p>{esc(common.failure_text(analysis))}</p>" if analysis.failed else f"<p>{esc(f.rationale)}</p>{_quotes(f.evidence, text)}"
     return (
         f'<tr data-factor="{esc(f.key.value)}"><td>{esc(FACTOR_NAMES[f.key])}</td><td class="num">{value}</td>'
-        f'<td><span class="{css}">{esc(status)}</span></td><td>{why}</td></tr>'
+        f'<td><span class="{css}">{esc(status)}</span>{mark}</td><td>{why}</td></tr>'
     )
 
 
@@ -234,19 +260,38 @@ def _exposure(analysis: Analysis, text: str) -> str:
     if analysis.system is None:
         return ""
     exposure = analysis.system.exposure
-    from analyzer.models import EXPOSURE_FLAGS
-
-    rows = "".join(
-        f'<tr data-fact="{esc(name)}"><td>{esc(name.replace("_", " "))}</td>'
-        f'<td>{_select("fact", (("yes", "yes"), ("no", "no")), "yes" if getattr(exposure, name) else "no", key=name)}</td></tr>'
-        for name in EXPOSURE_FLAGS
-    )
+    assumed = {a.fact: a for a in analysis.aivss.assumptions}
+    rows = []
+    for name in EXPOSURE_FACTS:
+        fact = exposure.fact(name)
+        source = FACT_SOURCE_TEXT[fact.source]
+        tag = analyst_mark(analysis, f"fact:{name}") if fact.source is FactSource.SET_BY_ANALYST else f'<span class="status">{esc(source)}</span>'
+        about = ExposureFacts.model_fields[name].description or ""
+        if fact.value is FactValue.NOT_STATED and name in assumed:
+            a = assumed[name]
+            about += f" Not stated: the point score assumes {a.value.value} ({a.reason})."
+        rows.append(
+            f'<tr data-fact="{esc(name)}"><td>{esc(fact_label(name))}<span class="detail muted">{esc(about)}</span></td>'
+            f'<td>{_select("fact", ((v.value, v.value.replace("_", " ")) for v in FactValue), fact.value.value, key=name)}</td>'
+            f"<td>{tag}</td><td>{_quotes(fact.evidence, text)}</td></tr>"
+        )
     return (
         '<section id="exposure"><h2>Exposure facts</h2>'
-        '<p class="muted">What the listing states about reach and power; they set the CVSS v4.0 base vector.</p>'
-        f"<table><thead><tr><th>Fact</th><th>Value</th></tr></thead><tbody>{rows}</tbody></table>"
-        f"{_quotes(exposure.evidence, text)}</section>"
+        '<p class="muted">What the listing states about reach and power; they set the CVSS v4.0 base vector. '
+        "A fact not stated is not “no”: the score’s range covers both values.</p>"
+        f'<table><thead><tr><th>Fact</th><th>Value</th><th>Source</th><th>Evidence</th></tr></thead><tbody>{"".join(rows)}</tbody></table></section>'
     )
+
+
+def fact_label(name: str) -> str:
+    return name.replace("_", " ").capitalize()
+
+
+def analyst_mark(analysis: Analysis, target: str) -> str:
+    """The “set by analyst” tag, with the note of the latest edit of that target if it had one."""
+    note = next((e.note for e in reversed(analysis.edits) if e.target == target), None)
+    extra = f'<span class="analyst-note">{esc(note)}</span>' if note else ""
+    return f'<span class="analyst">set by analyst</span>{extra}'
 
 
 def _mitigations(analysis: Analysis, text: str) -> str:
@@ -258,26 +303,30 @@ def _mitigations(analysis: Analysis, text: str) -> str:
         m = stated.get(kind)
         checked = " checked" if m else ""
         quotes = _quotes(m.evidence, text) if m else ""
+        mark = ' <span class="analyst">set by analyst</span>' if m and m.set_by_analyst else ""
         items.append(
             f'<li><label><input type="checkbox" data-edit="stated-mitigation" data-key="{esc(kind.value)}"{checked}> '
-            f"{esc(MITIGATION_LABELS[kind])}</label>{quotes}</li>"
+            f"{esc(MITIGATION_LABELS[kind])}</label>{mark}{quotes}</li>"
         )
     return (
         '<section id="mitigations"><h2>Mitigations</h2>'
         '<p class="muted">Ticked: stated by the listing (or by you); they set the mitigation factor.</p>'
-        f'<ul class="mitigations">{"".join(items)}</ul></section>'
+        f'<ul class="mitigations">{"".join(items)}</ul>'
+        + (analyst_mark(analysis, "mitigations") if any(e.target == "mitigations" for e in analysis.edits) else "")
+        + "</section>"
     )
 
 
 def _scoring_inputs(analysis: Analysis) -> str:
     a = analysis.aivss
+    marks = {t: analyst_mark(analysis, t) if any(e.target == t for e in analysis.edits) else "" for t in ("threat_multiplier", "mitigation_factor")}
     return (
         '<section id="inputs"><h2>Threat multiplier and mitigation factor</h2>'
         '<p class="muted">Words as on the command line (threat: attacked, poc, unreported; mitigation: none, partial, strong) '
         "or a number in (0, 1.5]; “auto” returns to the derived value.</p>"
         '<div class="inputs-row">'
-        f'<label>Threat multiplier (ThM) <input type="text" data-edit="threat" list="threat-words" value="{esc(common.plain(a.threat_multiplier))}" maxlength="20"></label>'
-        f'<label>Mitigation factor (MF) <input type="text" data-edit="mitigation" list="mitigation-words" value="{esc(common.plain(a.mitigation_factor))}" maxlength="20"></label>'
+        f'<label>Threat multiplier (ThM) <input type="text" data-edit="threat" list="threat-words" value="{esc(common.plain(a.threat_multiplier))}" maxlength="20"></label>{marks["threat_multiplier"]}'
+        f'<label>Mitigation factor (MF) <input type="text" data-edit="mitigation" list="mitigation-words" value="{esc(common.plain(a.mitigation_factor))}" maxlength="20"></label>{marks["mitigation_factor"]}'
         "</div>"
         '<datalist id="threat-words"><option value="auto"><option value="attacked"><option value="poc"><option value="unreported"></datalist>'
         '<datalist id="mitigation-words"><option value="auto"><option value="none"><option value="partial"><option value="strong"></datalist>'
@@ -288,3 +337,80 @@ def _scoring_inputs(analysis: Analysis) -> str:
 def error_page(message: str, *, csrf_token: str) -> str:
     body = f'<main class="app"><h1>Something went wrong</h1><p class="failure">{esc(message)}</p><p><a href="/">← All drafts</a></p></main>'
     return layout("analyzer — error", body, csrf_token=csrf_token, page="error")
+
+
+def _edits(analysis: Analysis) -> str:
+    if not analysis.edits:
+        return '<section id="edits"><h2>Analyst edits</h2><p class="muted">None yet: every value is as extracted.</p></section>'
+    rows = "".join(
+        f"<tr><td>{esc(e.target)}</td><td>{esc(e.previous)}</td><td>{esc(e.value)}</td><td>{esc(e.note or '')}</td></tr>"
+        for e in analysis.edits
+    )
+    return (
+        '<section id="edits"><h2>Analyst edits</h2>'
+        f'<table class="edits"><thead><tr><th>What</th><th>Was</th><th>Set to</th><th>Note</th></tr></thead><tbody>{rows}</tbody></table></section>'
+    )
+
+
+# --------------------------------------------------------------------------- comparison with a newer revision
+
+
+def compare_page(info: DraftInfo, analysis: Analysis, *, providers: Sequence[str], csrf_token: str) -> str:
+    url = analysis.listing.canonical_url or (analysis.listing.source if analysis.listing.source_type != "file" else "")
+    options = "".join(f'<option value="{esc(p)}">{esc(_provider_label(p))}</option>' for p in providers)
+    body = f"""<main class="app">
+<p><a href="/drafts/{esc(info.id)}">← Back to the draft</a></p>
+<h1>Compare “{esc(info.title)}” with a newer revision</h1>
+<p class="muted">Analyses the listing afresh and shows what changed against this draft, your edits included.</p>
+<section class="card start">
+<form id="compare-form" data-action="/api/drafts/{esc(info.id)}/compare" autocomplete="off">
+<div class="inputs">
+<label>URL of the newer revision <input type="url" name="source" value="{esc(url)}" maxlength="2000"></label>
+<label>or upload it <input type="file" name="file" accept=".md,.markdown,.txt,.html,.htm,.json,text/*,application/json"></label>
+<label>or paste its text <textarea name="text" rows="5"></textarea></label>
+<label class="inline">file name for pasted text <input type="text" name="filename" value="{esc(analysis.listing.source.rsplit('/', 1)[-1][:200] if analysis.listing.source_type == 'file' else 'pasted.md')}" maxlength="200"></label>
+</div>
+<div class="actions"><label class="inline">extractor <select name="provider">{options}</select></label>
+<button type="submit">Compare</button></div>
+<p class="progress" role="status" aria-live="polite"></p>
+</form>
+</section>
+<section id="comparison" class="compare"></section>
+</main>"""
+    return layout(f"{info.title} — compare", body, csrf_token=csrf_token, page="compare")
+
+
+def comparison_fragment(old: Analysis, new: Analysis, *, keep_job: str) -> str:
+    """What changed from the draft (old, with the analyst's edits) to the fresh analysis (new)."""
+    def score(a: Analysis) -> str:
+        return "unknown" if a.failed or a.aivss.score is None else f"{a.aivss.score:.1f} {a.aivss.band.value}"
+
+    def cell(before: str, after: str) -> str:
+        changed = before != after
+        return f'<td>{esc(before)}</td><td class="{"changed" if changed else ""}">{esc(after)}{" ✱" if changed else ""}</td>'
+
+    rows = [
+        f"<tr><td>AIVSS</td>{cell(score(old), score(new))}</tr>",
+        f"<tr><td>Kind</td>{cell(KIND_LABELS[old.system.kind] if old.system else 'unknown', KIND_LABELS[new.system.kind] if new.system else 'unknown')}</tr>",
+        f"<tr><td>Revision</td>{cell(old.listing.revision or '—', new.listing.revision or '—')}</tr>",
+        f"<tr><td>Content hash</td>{cell(old.listing.content_hash[:12], new.listing.content_hash[:12])}</tr>",
+    ]
+    new_factors = {f.key: f for f in new.factors}
+    for f in old.factors:
+        mark = " (set by analyst)" if f.set_by_analyst else ""
+        rows.append(f"<tr><td>{esc(f.name)}{esc(mark)}</td>{cell(common.factor_value_text(f), common.factor_value_text(new_factors[f.key]))}</tr>")
+    if old.system and new.system:
+        for name in EXPOSURE_FACTS:
+            before, after = old.system.exposure.fact(name), new.system.exposure.fact(name)
+            rows.append(f"<tr><td>{esc(fact_label(name))}</td>{cell(before.value.value, after.value.value)}</tr>")
+        was = ", ".join(sorted(m.kind.value for m in old.system.mitigations)) or "none"
+        now = ", ".join(sorted(m.kind.value for m in new.system.mitigations)) or "none"
+        rows.append(f"<tr><td>Mitigations</td>{cell(was, now)}</tr>")
+    unchanged = old.listing.content_hash == new.listing.content_hash
+    head = "The listing text is unchanged." if unchanged else "The listing text changed."
+    edits = f" The draft has {len(old.edits)} analyst edit(s), which the fresh analysis does not have." if old.edits else ""
+    return (
+        f'<h2>Comparison</h2><p>{esc(head + edits)} ✱ marks a changed value.</p>'
+        f'<table><thead><tr><th>Value</th><th>This draft</th><th>Fresh analysis</th></tr></thead><tbody>{"".join(rows)}</tbody></table>'
+        f'<p><button type="button" data-action="keep" data-job="{esc(keep_job)}">Keep the fresh analysis as a new draft</button></p>'
+    )

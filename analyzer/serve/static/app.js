@@ -90,6 +90,9 @@ document.addEventListener("click", async (event) => {
     if (button.dataset.action === "duplicate") {
       const made = await api("POST", `/api/drafts/${id}/duplicate`, {});
       window.location.assign(made.url);
+    } else if (button.dataset.action === "keep") {
+      const made = await api("POST", `/api/jobs/${button.dataset.job}/keep`, {});
+      window.location.assign(made.url);
     } else if (button.dataset.action === "delete") {
       if (!window.confirm("Delete this draft?")) return;
       await api("DELETE", `/api/drafts/${id}`);
@@ -121,7 +124,13 @@ function highlight(start, end) {
   const mark = document.createElement("mark");
   mark.id = "highlight";
   range.surroundContents(mark);
-  mark.scrollIntoView({ block: "center" });
+  // Scroll the listing panel only, not the report the analyst is reading.
+  const panel = pre.closest(".listing-panel");
+  if (panel && getComputedStyle(panel).position === "sticky") {
+    panel.scrollTop = mark.offsetTop - panel.clientHeight / 3;
+  } else {
+    mark.scrollIntoView({ block: "center" });
+  }
 }
 
 function editFor(control) {
@@ -167,6 +176,10 @@ function draftPage() {
       const result = await api("POST", `/api/drafts/${id}/edit`, body);
       report.innerHTML = result.html;
       note.value = "";
+      const badge = report.querySelector(".badge");
+      const live = document.getElementById("live-score");
+      live.className = `pill ${[...badge.classList].find((c) => c.startsWith("band-"))}`;
+      live.textContent = `AIVSS ${badge.querySelector(".score").textContent} ${badge.querySelector(".band").textContent}`;
       const after = document.querySelector(".badge .score").textContent;
       status.textContent = `saved (version ${result.draft.version}) · AIVSS ${before} → ${after}`;
     } catch (err) {
