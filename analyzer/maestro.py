@@ -36,13 +36,15 @@ from analyzer.models import (
     Modality,
     ThreatModel,
 )
+from analyzer.sentences import display_quote
+from analyzer.text import join, with_article
 
 NOT_CERTAIN_PREFIX = "Not certain from the listing — "
 CATALOGUE_FILE = "maestro_catalogue.yaml"
 THREATS_PER_LAYER = 3
 DRIVER_THRESHOLD = 0.3  # a factor below this did not "raise" a threat
 CONTROLS_THRESHOLD = 0.5  # agency at which a missing control is worth saying
-QUOTE_LIMIT = 140  # a quote shown beside the stated text of a layer
+QUOTE_LIMIT = 240  # the longest quote shown beside the stated text of a layer
 
 ExposureFlag = Literal[
     "network_service",
@@ -270,21 +272,6 @@ def _pick(variants: list[Variant], facts: _Facts | None) -> str:
 # --------------------------------------------------------------------------- wording helpers
 
 
-def _join(items: list[str]) -> str:
-    if len(items) <= 2:
-        return " and ".join(items)
-    return ", ".join(items[:-1]) + ", and " + items[-1]
-
-
-def _join_phrases(items: list[str]) -> str:
-    """Like _join, but with semicolons when a phrase has its own commas, so the list stays readable."""
-    if len(items) > 2 and any("," in item for item in items):
-        return "; ".join(items[:-1]) + "; and " + items[-1]
-    return _join(items)
-
-
-def _article(noun: str) -> str:
-    return "an" if noun[:1].lower() in "aeiou" else "a"
 
 
 def _clean(text: str, limit: int = 400) -> str:
@@ -316,7 +303,7 @@ def _raised(keys: list[FactorKey], facts: _Facts) -> list[FactorKey]:
 
 def _media(outputs: frozenset[Modality]) -> str:
     media = [m.value for m in (Modality.IMAGE, Modality.VIDEO, Modality.AUDIO) if m in outputs]
-    return _join(media) if media else "image / video / audio"
+    return join(media) if media else "image / video / audio"
 
 
 @dataclass(frozen=True)
@@ -367,7 +354,7 @@ class _Writer:
         self.values = {
             "name": name,
             "noun": noun,
-            "a_noun": f"{_article(noun)} {noun}",
+            "a_noun": with_article(noun),
             "models_paren": f" ({', '.join(models)})" if models else "",
             "media": _media(self.facts.outputs),
         }
@@ -380,7 +367,8 @@ class _Writer:
             text = _clean(statement.stated) if statement.stated else ""
             if not text or statement.layer in stated:
                 continue
-            quote = next((_clean(e.quote, QUOTE_LIMIT) for e in statement.evidence if e.verified and e.quote.strip()), "")
+            quotes = [_clean(display_quote(e.quote), 10_000) for e in statement.evidence if e.verified and e.quote.strip()]
+            quote = next((q for q in quotes if len(q) <= QUOTE_LIMIT), "")  # a whole sentence, never a cut one
             if quote and quote.lower() not in text.lower():
                 text += f" (“{quote}”)"
             stated[statement.layer] = text
@@ -399,7 +387,7 @@ class _Writer:
         text = " ".join(
             part
             for part in (
-                _fill(_pick(entry.lead, self.facts), **self.values, threats=_join_phrases([s.threat.phrase for s in picked])),
+                _fill(_pick(entry.lead, self.facts), **self.values, threats=join([s.threat.phrase for s in picked])),
                 _fill(entry.pinned, **self.values, stated=self.stated[layer_id]),
                 self._driver_sentence(layer_id, picked[0].threat),
                 self._controls_sentence(layer_id, entry, drivers),
@@ -455,7 +443,7 @@ class _Writer:
             text = _fill(
                 entry.text,
                 **self.values,
-                facts=_join(facts) if facts else "works as the listing describes",
+                facts=join(facts) if facts else "works as the listing describes",
                 drivers=", ".join(_factor_label(k, self.facts) for k in raised) or "driving factors low",
             )
             out.append(CrossLayerThreat(name=entry.name, layers=list(entry.layers), text=text, drivers=raised))
@@ -470,14 +458,14 @@ class _Writer:
         band = next((b for b in self.catalogue.summary.agency if total < b.below), self.catalogue.summary.agency[-1])
         top = [k for k in sorted(FACTOR_ORDER, key=lambda k: -self.facts.value(k)) if self.facts.value(k) >= DRIVER_THRESHOLD - 1e-9][:3]
         agency = _fill(band.text, **self.values)
-        drivers = f" — driven mainly by {_join([_factor_label(k, self.facts) for k in top])} —" if top else ""
+        drivers = f" — driven mainly by {join([_factor_label(k, self.facts) for k in top])} —" if top else ""
         second = f"With a factor sum of {total:.1f}/10{drivers or ','} {agency}."
         if not any(layer.status is LayerStatus.MAPPED for layer in layers):
             return " ".join((first, second, self.catalogue.summary.nothing_mapped))
         concerns = list(dict.fromkeys(s.threat.short for s in sorted(picked, key=lambda s: -s.score)))[:3]
-        third = f"Its primary security concerns are {_join(concerns)}"
+        third = f"Its primary security concerns are {join(concerns)}"
         if cross:
-            third += f"; across layers it also raises {_join([c.name.lower() for c in cross[:3]])}"
+            third += f"; across layers it also raises {join([c.name.lower() for c in cross[:3]])}"
         return " ".join((first, second, third + "."))
 
 
@@ -494,7 +482,7 @@ def _failed_model(listing: Listing, catalogue: Catalogue) -> ThreatModel:
     layers = []
     for layer_id in LayerId:
         entry = catalogue.layers[layer_id]
-        text = catalogue.failed_layer.format(scope=entry.scope, threats=_join(entry.general_threats))
+        text = catalogue.failed_layer.format(scope=entry.scope, threats=join(entry.general_threats))
         layers.append(_layer(layer_id, LayerStatus.NOT_CERTAIN, text, [], [], list(entry.aivss_risks)))
     return ThreatModel(summary=catalogue.summary.failed.format(title=title), layers=layers, cross_layer=[])
 

@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from analyzer.errors import InputError
+from analyzer.sentences import display_quote
 from analyzer.extract import get_extractor
 from analyzer.extract.base import Extractor
 from analyzer.extract.heuristic import HeuristicExtractor
@@ -423,8 +424,9 @@ def test_layer_stated_text_is_built_from_the_listing_not_boilerplate() -> None:
         assert layer.evidence, layer.layer
         for e in layer.evidence:
             assert e.quote in listing.text
-        # the stated text is the quoted clauses themselves (markdown stripped)
-        assert any(e.quote.replace("`", "").strip(" .") in layer.stated for e in layer.evidence), layer.stated
+        # the stated text is made of clauses of the quoted sentences (Markdown marks stripped)
+        parts = [part.split(": ")[-1] for part in layer.stated.split("; ")]
+        assert any(part in display_quote(e.quote) for e in layer.evidence for part in parts), layer.stated
 
 
 def test_layer_metadata_fields_state_a_layer() -> None:

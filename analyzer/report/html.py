@@ -13,6 +13,8 @@ from string import Template
 
 from analyzer.models import Analysis, Band, Evidence, FactorAssessment, LayerStatus, MaestroLayer
 from analyzer.report import common
+from analyzer.sentences import display_quote
+from analyzer.text import plural
 
 TEMPLATE_FILE = "report_template.html"
 
@@ -71,7 +73,7 @@ def _header(analysis: Analysis) -> str:
     parts.append(f'<p class="summary">{esc(analysis.summary)}</p>')
     if analysis.warnings:
         codes = ", ".join(dict.fromkeys(w.code for w in analysis.warnings))
-        parts.append(f'<p class="callout"><strong>{len(analysis.warnings)} warning(s):</strong> {esc(codes)} — see <a href="#warnings">Warnings</a>.</p>')
+        parts.append(f'<p class="callout"><strong>{plural(len(analysis.warnings), "warning")}:</strong> {esc(codes)} — see <a href="#warnings">Warnings</a>.</p>')
     return "\n".join(parts)
 
 
@@ -95,7 +97,7 @@ def _chart(analysis: Analysis) -> str:
 def _quote(ev: Evidence) -> str:
     mark = {True: '<span class="ok">✓ verified</span>', False: '<span class="bad">✗ unverified</span>', None: '<span class="muted">unverified (not checked)</span>'}[ev.verified]
     where = f' <span class="where">— {esc(ev.location)}</span>' if ev.location.strip() else ""
-    return f"<li>“{esc(ev.quote)}”{where} · {mark}</li>"
+    return f"<li>“{esc(display_quote(ev.quote))}”{where} · {mark}</li>"
 
 
 def _factor_row(analysis: Analysis, f: FactorAssessment) -> str:

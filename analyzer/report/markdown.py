@@ -10,6 +10,8 @@ import re
 
 from analyzer.models import Analysis, Evidence, LayerStatus
 from analyzer.report import common
+from analyzer.sentences import display_quote
+from analyzer.text import plural
 
 
 def text(value: str) -> str:
@@ -32,7 +34,7 @@ def code(value: str) -> str:
 def _evidence_line(ev: Evidence) -> str:
     mark = {True: "✓ verified", False: "✗ unverified", None: "unverified (not checked)"}[ev.verified]
     where = f" — {text(ev.location)}" if ev.location.strip() else ""
-    return f"- “{text(ev.quote)}”{where} · {mark}"
+    return f"- “{text(display_quote(ev.quote))}”{where} · {mark}"
 
 
 def render_markdown(analysis: Analysis) -> str:
@@ -46,7 +48,7 @@ def render_markdown(analysis: Analysis) -> str:
     out += [badge, "", text(analysis.summary), ""]
     if analysis.warnings:
         codes = ", ".join(dict.fromkeys(w.code for w in analysis.warnings))
-        out += [f"> **{len(analysis.warnings)} warning(s):** {text(codes)} — see [Warnings](#warnings).", ""]
+        out += [f"> **{plural(len(analysis.warnings), 'warning')}:** {text(codes)} — see [Warnings](#warnings).", ""]
 
     out += _factor_section(analysis)
     out += _evidence_section(analysis)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from analyzer.extract.heuristic.rules import Rules, ValueRule
 from analyzer.extract.heuristic.textscan import Match, ScanText
-from analyzer.models import FACTOR_NAMES, FACTOR_ORDER, KIND_LABELS, FactorAssessment, FactorKey, FactorStatus, Kind
+from analyzer.models import FACTOR_NAMES, FACTOR_ORDER, FactorAssessment, FactorKey, FactorStatus, Kind
 from analyzer.rubric import floor
+from analyzer.text import kind_phrase
 
 MAX_EVIDENCE_PER_FACTOR = 3
 # A statement that supports about the kind's floor (within this margin, and at least CONFIRM_MIN) is shown
@@ -43,7 +44,7 @@ def assess_factor(scan: ScanText, rules: Rules, kind: Kind, key: FactorKey) -> F
             name=name,
             value=_snap(base),
             status=FactorStatus.NOT_STATED,
-            rationale=f"The listing states nothing that supports more than the floor ({base:.1f}) for a {KIND_LABELS[kind]}.",
+            rationale=f"The listing states nothing that supports more than the floor ({base:.1f}) for {kind_phrase(kind, with_art=True)}.",
             evidence=[],
             floor_applied=True,
         )
@@ -63,9 +64,9 @@ def assess_factor(scan: ScanText, rules: Rules, kind: Kind, key: FactorKey) -> F
     if others:
         rationale += "; also " + "; ".join(others)
     if confirms_floor:
-        rationale = f"{rationale}, which supports the typical value for a {KIND_LABELS[kind]} ({base:.1f})."
+        rationale = f"{rationale}, which supports the typical value for {kind_phrase(kind, with_art=True)} ({base:.1f})."
     else:
-        rationale = f"{rationale} (a {KIND_LABELS[kind]} starts at {base:.1f})."
+        rationale = f"{rationale} ({kind_phrase(kind, with_art=True)} starts at {base:.1f})."
     return FactorAssessment(
         key=key,
         name=name,

@@ -13,6 +13,7 @@ import re
 from analyzer.extract.heuristic.rules import LayerFacet, Rules
 from analyzer.extract.heuristic.textscan import Match, ScanText, metadata_evidence
 from analyzer.models import Evidence, Kind, LayerId, LayerStatement
+from analyzer.sentences import display_quote
 
 MAX_FRAGMENTS = 3
 MAX_STATED = 400
@@ -22,9 +23,7 @@ HITS_PER_FACET = 8
 _HARD_STOP = set(";:()[]|—–\n")
 _TRIM = " \t\r\n*-#>_`|•:;,"
 _WORD = re.compile(r"[^\W_]{2,}")
-_MARKDOWN = re.compile(r"\*\*|__|`")
 _PLACEHOLDERS = {"", "unknown", "none", "n/a", "license", "licence", "tbd"}
-_MD_LINK = re.compile(r"!?\[([^\[\]\n]*)\]\([^()\n]*\)")  # linear: see textscan._NOT_PROSE
 
 
 def layer_statements(scan: ScanText, rules: Rules, kind: Kind) -> list[LayerStatement]:
@@ -52,6 +51,7 @@ def _text_fragments(scan: ScanText, facets: list[LayerFacet]) -> list[tuple[str,
         if len(out) >= MAX_FRAGMENTS:
             break
         best: tuple[int, int] | None = None
+        best_hit: Match | None = None
         for hit in scan.find_all(facet.pattern, include_code=facet.include_code, limit=HITS_PER_FACET):
             if _on_heading(scan.text, hit.start) or not _sentence_ok(facet, hit):
                 continue
@@ -62,17 +62,18 @@ def _text_fragments(scan: ScanText, facets: list[LayerFacet]) -> list[tuple[str,
                 best = None  # an earlier facet already quotes this clause: the layer says it once
                 break
             if best is None or (best[1] - best[0] < SHORT_FRAGMENT <= span[1] - span[0]):
-                best = span
+                best, best_hit = span, hit
             if best[1] - best[0] >= SHORT_FRAGMENT:
                 break
-        if best is not None:
+        if best is not None and best_hit is not None:
             taken.append(best)
-            quote = scan.text[best[0] : best[1]]
+            fragment = scan.text[best[0] : best[1]]
             location = scan.location(best[0])
-            text = _readable(quote)
-            if len(_WORD.findall(quote)) < 2 and not location.startswith("("):
+            text = _readable(fragment)
+            if len(_WORD.findall(fragment)) < 2 and not location.startswith("("):
                 text = f"{_readable(location)}: {text}"  # a table cell or bare value reads with its heading
-            out.append((text, Evidence(quote=quote, location=location, verified=True)))
+            # The layer text is the clause; the evidence is the whole sentence or list item it sits in.
+            out.append((text, best_hit.evidence()))
     return out
 
 
@@ -132,9 +133,7 @@ def clause(text: str, hit: Match) -> tuple[int, int]:
 
 
 def _readable(quote: str) -> str:
-    text = _MD_LINK.sub(r"\1", quote)
-    text = _MARKDOWN.sub("", text)
-    return re.sub(r"\s+", " ", text).strip(" .")
+    return display_quote(quote).strip(" .")
 
 
 def _on_heading(text: str, offset: int) -> bool:

@@ -16,6 +16,7 @@ from analyzer.cpubudget import charge
 from analyzer.extract.heuristic.fastre import FastPattern, lower_same_length
 from analyzer.fetch.parse import IMAGE, LINK, heading_text
 from analyzer.models import Evidence, Listing
+from analyzer.sentences import Unit, join_wrapped, split_units
 
 MAX_QUOTE_CHARS = 300
 _WINDOW = 2000  # how far around a match quotes and negations look (> MAX_QUOTE_CHARS)
@@ -24,8 +25,6 @@ _FENCE_LINE = re.compile(r"^[ \t]*(```|~~~)", re.MULTILINE)
 _HTML_COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.DOTALL)
 _HTML_TAG = re.compile(r"</?[A-Za-z][^<>\n]{0,400}?/?>")
 _HEADING = re.compile(r"^(#{1,6})[ \t]+(\S.*)$", re.MULTILINE)  # linear: see parse._ATX_HEADING
-_SENTENCE_END = re.compile(r"[.!?](?=\s)|\n|\|")
-_QUOTE_TRIM = " \t\r\n*-#>_`|•:;,"
 # A feature marked as absent ("| Tool calling | ❌ |", "does not support tool use") is not evidence for it.
 _NEGATION_MARK = re.compile(r"[❌✗✘🚫]|:x:")
 # Not prose, though not blanked (blanking would cut quotes at every inline link): image alt text and
@@ -88,13 +87,19 @@ class ScanText:
     _heading_names: list[str] = field(init=False)
     _skip_starts: list[int] = field(init=False)
     _skip_ends: list[int] = field(init=False)
+    units: list[Unit] = field(init=False)
+    _unit_starts: list[int] = field(init=False)
     # Group rules (model-card or agent phrases) repeat the same pattern for several kinds: search once.
     _found: dict[tuple[str, bool, int, int | None], list[Match]] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         self.prose, self.prose_and_code = mask_text(self.listing.text)
-        self.prose_lower = lower_same_length(self.prose)
-        self.prose_and_code_lower = lower_same_length(self.prose_and_code)
+        # Rules search text whose soft line wraps are spaces ("repository\nmap" matches "repository map").
+        self.prose_lower = lower_same_length(join_wrapped(self.prose))
+        self.prose_and_code_lower = lower_same_length(join_wrapped(self.prose_and_code))
+        charge(len(self.prose), "splitting sentences")
+        self.units = split_units(self.prose)
+        self._unit_starts = [u.start for u in self.units]
         self._heading_starts, self._heading_names = [], []
         for m in _HEADING.finditer(self.prose):
             self._heading_starts.append(m.start())
@@ -144,62 +149,71 @@ class ScanText:
         i = bisect.bisect_right(self._skip_starts, offset) - 1
         return i >= 0 and offset < self._skip_ends[i]
 
+    def unit_at(self, offset: int) -> Unit | None:
+        """The sentence, list item, heading or table row containing `offset` (None in code or markup)."""
+        i = bisect.bisect_right(self._unit_starts, offset) - 1
+        if i >= 0 and offset < self.units[i].end:
+            return self.units[i]
+        return None
+
     def _negated(self, start: int, end: int) -> bool:
-        # The line around the match, at most _WINDOW characters either side: a 5 MB line must not be
-        # rescanned for every match.
+        # The sentence (or, in code, the line) around the match, at most _WINDOW characters either side:
+        # a 5 MB sentence must not be rescanned for every match.
         lo, hi = max(0, start - _WINDOW), min(len(self.text), end + _WINDOW)
-        line_start = max(lo, self.text.rfind("\n", lo, start) + 1)
-        line_end = self.text.find("\n", end, hi)
-        line = self.text[line_start : hi if line_end < 0 else line_end]
-        return bool(_NEGATION_MARK.search(line) or _NEGATION_BEFORE.search(self.prose[max(line_start, start - 60) : start]))
+        unit = self.unit_at(start)
+        if unit is not None:
+            line_start, line_end = max(lo, unit.start), min(hi, unit.end)
+        else:
+            line_start = max(lo, self.text.rfind("\n", lo, start) + 1)
+            found = self.text.find("\n", end, hi)
+            line_end = hi if found < 0 else found
+        line = self.text[line_start:line_end]
+        window = self.prose_lower[max(line_start, start - 60) : start]
+        return bool(_NEGATION_MARK.search(line) or _NEGATION_BEFORE.search(window))
 
     def _quote_bounds(self, haystack: str, start: int, end: int) -> tuple[int, int]:
-        """The sentence (or table cell / line) around a match, trimmed, at most MAX_QUOTE_CHARS."""
-        # Look at most _WINDOW characters either way: a longer sentence is cut to MAX_QUOTE_CHARS below
-        # anyway, and an unbounded look would make a listing with no full stops quadratic.
-        left, floor = start, max(0, start - _WINDOW)
-        while left > floor:
-            ch = haystack[left - 1]
-            if ch in "\n|" or (ch in ".!?" and left < len(haystack) and haystack[left].isspace()):
-                break
-            left -= 1
-        ceiling = min(len(haystack), end + _WINDOW)
-        m = _SENTENCE_END.search(haystack, end, ceiling)
-        right = m.start() + (1 if m and haystack[m.start()] in ".!?" else 0) if m else ceiling
-        # Never cut into blanked markup: stop the quote where the masked text goes blank for a run.
-        left, right = _shrink_to_prose(haystack, left, right, start, end)
+        """The whole sentence, list item or table row around a match; a unit longer than
+        MAX_QUOTE_CHARS is narrowed to the clauses around the match (cut at "; ", ", " or a dash)."""
+        unit = self.unit_at(start)
+        lo, hi = max(0, start - _WINDOW), min(len(haystack), end + _WINDOW)
+        if unit is None:  # inside a code block (rules with `code: true`): the code line
+            left = max(lo, haystack.rfind("\n", lo, start) + 1)
+            found = haystack.find("\n", end, hi)
+            right = hi if found < 0 else found
+        else:
+            left, right = unit.start, max(unit.end, end)
         if right - left > MAX_QUOTE_CHARS:
-            left = max(left, start - MAX_QUOTE_CHARS // 3)
-            right = min(right, max(end, left + MAX_QUOTE_CHARS))
-            left = _word_boundary_right(self.text, left, start)
-            right = _word_boundary_left(self.text, right, end)
-        # Never start or end inside blanked markup (the rest of an HTML tag such as "b>" or "<img").
-        while left < start and (self.text[left] in _QUOTE_TRIM or (haystack[left].isspace() and not self.text[left].isspace())):
+            left, right = _clauses_around(self.text, left, right, start, end)
+        while left < start and (self.text[left] in _QUOTE_TRIM_LEFT or (haystack[left].isspace() and not self.text[left].isspace())):
             left += 1
-        while right > end and (self.text[right - 1] in _QUOTE_TRIM or (haystack[right - 1].isspace() and not self.text[right - 1].isspace())):
+        while right > end and (self.text[right - 1] in _QUOTE_TRIM_RIGHT or (haystack[right - 1].isspace() and not self.text[right - 1].isspace())):
             right -= 1
-        # A list item like "- **Label**: sentence" loses its opening "**" to the trim above; quote the
-        # sentence, not "Label**: sentence", unless the match is in the label itself.
-        label = _BOLD_LABEL_REST.match(self.text, left, right)
-        if label and label.end() <= start:
-            left = label.end()
+        # "- **Label**: sentence" is quoted whole (the label is part of the item); a label left
+        # without its opening "**" by the trim above would read "Label**: sentence", so keep the marks.
+        if left >= 2 and self.text[left - 2 : left] in ("**", "__") and self.text.count(self.text[left - 2 : left], left, right) % 2:
+            left -= 2
         if right <= left:  # degenerate: fall back to the match itself
             return start, end
         return left, right
 
 
-_BOLD_LABEL_REST = re.compile(r"[^*\n]{1,80}?(?:\*\*|__)\s*[:.\u2013\u2014-]?\s*")
+_QUOTE_TRIM_LEFT = " \t\r\n-#>|•:;,"
+_QUOTE_TRIM_RIGHT = " \t\r\n-#>|•;,"  # a lead-in keeps its colon ("… use tools to:")
+_CLAUSE_BREAK = re.compile(r"[;,:]\s|\s[\u2013\u2014-]\s")
 
 
-def _shrink_to_prose(haystack: str, left: int, right: int, start: int, end: int) -> tuple[int, int]:
-    gap = re.compile(r" {6,}")
-    before = [g.end() for g in gap.finditer(haystack, left, start)]
-    if before:
-        left = before[-1]
-    after = gap.search(haystack, end, right)
-    if after:
-        right = after.start()
-    return left, right
+def _clauses_around(text: str, left: int, right: int, start: int, end: int) -> tuple[int, int]:
+    """Narrow [left, right) to clause boundaries around [start, end), at most MAX_QUOTE_CHARS long."""
+    lo = max(left, start - MAX_QUOTE_CHARS // 2)
+    breaks_before = [m.end() for m in _CLAUSE_BREAK.finditer(text, lo, start)]
+    new_left = breaks_before[0] if breaks_before and lo > left else left
+    if lo > left and not breaks_before:
+        new_left = _word_boundary_right(text, lo, start)
+    hi = min(right, max(end, new_left + MAX_QUOTE_CHARS))
+    if hi < right:
+        breaks_after = [m.start() for m in _CLAUSE_BREAK.finditer(text, end, hi)]
+        hi = breaks_after[-1] if breaks_after else _word_boundary_left(text, hi, end)
+    return new_left, hi
 
 
 def _word_boundary_right(text: str, pos: int, limit: int) -> int:
