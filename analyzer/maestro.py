@@ -38,6 +38,7 @@ from analyzer.models import (
 )
 from analyzer.sentences import display_quote
 from analyzer.text import join, with_article
+from analyzer.yamlio import load_yaml
 
 NOT_CERTAIN_PREFIX = "Not certain from the listing — "
 CATALOGUE_FILE = "maestro_catalogue.yaml"
@@ -201,7 +202,7 @@ def load_catalogue() -> Catalogue:
     """The packaged threat catalogue, validated (cached: it never changes during a run)."""
     raw = resources.files("analyzer.data").joinpath(CATALOGUE_FILE).read_text("utf-8")
     try:
-        return Catalogue.model_validate(yaml.safe_load(raw))
+        return Catalogue.model_validate(load_yaml(raw))
     except (ValidationError, yaml.YAMLError) as exc:
         raise ConfigError(
             f"analyzer/data/{CATALOGUE_FILE}: invalid threat catalogue: {exc}",

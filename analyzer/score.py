@@ -39,6 +39,7 @@ from analyzer.models import (
     ScoreReason,
     ScoringOptions,
 )
+from analyzer.yamlio import load_yaml
 
 __all__ = [
     "FORMULA_LINES",
@@ -293,7 +294,7 @@ def _parse_mitigation_kinds(raw: Any, where: str) -> frozenset[MitigationKind]:
 def _rules() -> _Rules:
     text = resources.files("analyzer.data").joinpath(_RULES_FILE).read_text("utf-8")
     try:
-        data = yaml.safe_load(text)
+        data = load_yaml(text)
         cvss = data["cvss"]
         order = tuple(cvss["order"])
         metrics: dict[str, tuple[_MetricRule, ...]] = {}

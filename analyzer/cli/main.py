@@ -32,7 +32,23 @@ class OneLineErrorParser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message} — see `{self.prog} --help`\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
+_GLOBAL_FLAGS = ("--debug", "--verbose", "--quiet")
+
+
+def _commands_to_load(argv: list[str]) -> tuple[str, ...]:
+    """Only the command being run is imported (each pulls in its own stage); `--help`, no command or an
+    unknown one need them all for the listing or the error, and a lone `--version` needs none."""
+    for arg in argv:
+        if arg in _GLOBAL_FLAGS or arg == "--version":
+            continue
+        if arg.startswith("-") or arg not in COMMANDS:
+            return COMMANDS
+        return (arg,)
+    return () if "--version" in argv else COMMANDS
+
+
+def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
+    """The CLI parser; with `argv`, only the commands that parsing it needs are imported."""
     parser = OneLineErrorParser(
         prog="analyzer",
         description="Turn a public AI model or agent listing (file or URL) into an agentic threat model: "
@@ -46,7 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--verbose", action="store_true", help="log progress (fetches, retries, cache hits) to stderr")
     parser.add_argument("--quiet", action="store_true", help="only print results and errors")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in COMMANDS:
+    for name in COMMANDS if argv is None else _commands_to_load(argv):
         try:
             module = importlib.import_module(f"analyzer.cli.{name}")
         except ModuleNotFoundError as exc:
@@ -58,7 +74,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else argv
+    parser = build_parser(argv)
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # --help, --version and usage errors: return the code, do not raise

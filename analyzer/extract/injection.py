@@ -11,10 +11,9 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
-import yaml
-
 from analyzer.cpubudget import charge
 from analyzer.models import AnalysisWarning, Listing, Severity
+from analyzer.yamlio import load_yaml
 
 PATTERNS_FILE = "injection_patterns.yaml"
 CODE = "prompt_injection"
@@ -34,7 +33,7 @@ class InjectionPattern:
 
 @cache
 def load_patterns() -> tuple[tuple[InjectionPattern, ...], InjectionPattern]:
-    raw = yaml.safe_load(resources.files("analyzer.data").joinpath(PATTERNS_FILE).read_text("utf-8"))
+    raw = load_yaml(resources.files("analyzer.data").joinpath(PATTERNS_FILE).read_text("utf-8"))
 
     def build(item: dict[str, str]) -> InjectionPattern:
         return InjectionPattern(item["id"], Severity(item["severity"]), item["description"], re.compile(item["pattern"], _FLAGS))

@@ -12,16 +12,40 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import TYPE_CHECKING
 
-from analyzer.fetch.config import DEFAULT_GITHUB_API, DEFAULT_HF_ENDPOINT, FetchConfig
-from analyzer.fetch.github import GithubTarget, fetch_github, parse_github_url
-from analyzer.fetch.guard import blocked_reason, check_scheme, pin_url
-from analyzer.fetch.http import HttpSession
-from analyzer.fetch.huggingface import HfTarget, fetch_hf, parse_hf_url
-from analyzer.fetch.web import fetch_page
-from analyzer.models import Listing
+if TYPE_CHECKING:
+    from analyzer.fetch.config import FetchConfig
+    from analyzer.fetch.github import GithubTarget
+    from analyzer.fetch.http import HttpSession
+    from analyzer.fetch.huggingface import HfTarget
+    from analyzer.models import Listing
 
 log = logging.getLogger("analyzer.fetch")
+
+# The HTTP stack loads only when something is fetched: `analyzer.fetch.local` (reading a file) is a
+# submodule of this package, and an offline analysis must not import httpx for it (PEP 562).
+_LAZY = {
+    "DEFAULT_GITHUB_API": "analyzer.fetch.config",
+    "DEFAULT_HF_ENDPOINT": "analyzer.fetch.config",
+    "FetchConfig": "analyzer.fetch.config",
+    "GithubTarget": "analyzer.fetch.github",
+    "HfTarget": "analyzer.fetch.huggingface",
+    "HttpSession": "analyzer.fetch.http",
+    "blocked_reason": "analyzer.fetch.guard",
+    "check_scheme": "analyzer.fetch.guard",
+    "pin_url": "analyzer.fetch.guard",
+}
+
+
+def __getattr__(name: str) -> object:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'analyzer.fetch' has no attribute {name!r}")
+    from importlib import import_module
+
+    return getattr(import_module(module), name)
+
 
 __all__ = [
     "DEFAULT_GITHUB_API",
@@ -41,6 +65,10 @@ __all__ = [
 
 def classify_url(url: str, config: FetchConfig | None = None) -> HfTarget | GithubTarget | None:
     """Which source a URL belongs to: a Hub repo, a GitHub repo, or None for a generic page."""
+    from analyzer.fetch.config import FetchConfig
+    from analyzer.fetch.github import parse_github_url
+    from analyzer.fetch.huggingface import parse_hf_url
+
     config = config or FetchConfig.from_env()
     return parse_hf_url(url, config) or parse_github_url(url, config)
 
@@ -58,6 +86,13 @@ def fetch_listing(
     Raises BlockedURLError (scheme, private address, robots.txt), NotFoundError, GatedError,
     ContentError (wrong type, too large, undecodable) or FetchError (network, retries exhausted).
     """
+    from analyzer.fetch.config import FetchConfig
+    from analyzer.fetch.github import GithubTarget, fetch_github
+    from analyzer.fetch.guard import check_scheme
+    from analyzer.fetch.http import HttpSession
+    from analyzer.fetch.huggingface import HfTarget, fetch_hf
+    from analyzer.fetch.web import fetch_page
+
     url = url.strip()
     check_scheme(url)
     config = config or FetchConfig.from_env()

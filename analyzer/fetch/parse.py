@@ -18,6 +18,7 @@ import yaml
 from analyzer.cpubudget import charge, cpu_budget
 from analyzer.errors import InputError
 from analyzer.models import Listing, MetadataField, Section
+from analyzer.yamlio import load_yaml
 
 SourceType = Literal["file", "stdin", "url", "huggingface", "github"]
 
@@ -34,7 +35,7 @@ def split_front_matter(text: str) -> tuple[list[MetadataField], str]:
     if not match:
         return [], text
     try:
-        data = yaml.safe_load(match.group(1))
+        data = load_yaml(match.group(1))
     except yaml.YAMLError:
         return [], text
     if not isinstance(data, dict):

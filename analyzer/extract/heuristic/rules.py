@@ -11,11 +11,10 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
-import yaml
-
 from analyzer.errors import ConfigError
 from analyzer.extract.heuristic.fastre import FastPattern
 from analyzer.models import FactorKey, Kind, LayerId, MitigationKind
+from analyzer.yamlio import load_yaml
 
 RULES_FILE = "heuristic_rules.yaml"
 
@@ -200,7 +199,7 @@ def _layer_rules(raw: dict[str, dict[str, object]], groups: dict[str, list[str]]
 
 @cache
 def load_rules() -> Rules:
-    raw = yaml.safe_load(resources.files("analyzer.data").joinpath(RULES_FILE).read_text("utf-8"))
+    raw = load_yaml(resources.files("analyzer.data").joinpath(RULES_FILE).read_text("utf-8"))
     groups: dict[str, list[str]] = {k: list(v) for k, v in raw["groups"].items()}
     kd = raw["kind_detection"]
     # A pattern listed under a group name counts for every kind in the group (e.g. model-card phrases),

@@ -1,0 +1,109 @@
+"""Fast start, as behaviour: what an offline run imports, the YAML reader, commands loaded on use.
+
+The timings themselves are measured by benchmarks/bench_startup.py, never asserted here.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from importlib import resources
+from pathlib import Path
+
+import pytest
+import yaml
+
+from analyzer import yamlio
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE = ROOT / "examples" / "tidewater-agent.md"
+# The LLM client, the HTTP stacks, retries, the tokenizer and the terminal UI.
+HEAVY = ("openai", "httpx", "httpx2", "httpcore", "tenacity", "tiktoken", "rich", "anyio")
+
+
+def _loaded_after(code: str, tmp_path: Path) -> list[str]:
+    """Top-level module names loaded by a fresh interpreter after running `code`."""
+    script = code + "\nimport json, sys\nprint(json.dumps(sorted({m.split('.')[0] for m in sys.modules})))"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "ANALYZER_"))}
+    env.update(PYTHONPATH=str(ROOT), ANALYZER_CACHE_DIR=str(tmp_path / "cache"))
+    proc = subprocess.run([sys.executable, "-c", script], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def test_offline_analysis_of_a_file_loads_no_llm_or_http_code(tmp_path: Path) -> None:
+    code = (
+        "from analyzer.cli.main import main\n"
+        f"rc = main(['analyze', {str(EXAMPLE)!r}, '--format', 'json', '--out', 'report.json'])\n"
+        "assert rc == 0, rc\n"
+    )
+    loaded = _loaded_after(code, tmp_path)
+    assert json.loads((tmp_path / "report.json").read_text("utf-8"))["aivss"]["score"] is not None
+    assert "analyzer" in loaded and "pydantic" in loaded
+    assert [m for m in HEAVY if m in loaded] == []
+
+
+def test_version_loads_neither_models_nor_commands(tmp_path: Path) -> None:
+    code = (
+        "from analyzer.cli.main import main\n"
+        "import contextlib, io\n"
+        "with contextlib.redirect_stdout(io.StringIO()) as out:\n"
+        "    rc = main(['--version'])\n"
+        "assert rc == 0 and out.getvalue().startswith('analyzer '), (rc, out.getvalue())\n"
+    )
+    loaded = _loaded_after(code, tmp_path)
+    assert "pydantic" not in loaded and "yaml" not in loaded
+    assert [m for m in HEAVY if m in loaded] == []
+
+
+def test_import_analyzer_is_cheap_and_the_api_resolves_on_use(tmp_path: Path) -> None:
+    loaded = _loaded_after("import analyzer\nassert analyzer.AnalyzerError and analyzer.__version__", tmp_path)
+    assert "pydantic" not in loaded
+    import analyzer
+
+    assert analyzer.analyze.__module__ == "analyzer.pipeline"
+    assert analyzer.Analysis.__module__ == "analyzer.models"
+    assert set(analyzer.__all__) <= set(dir(analyzer))
+    with pytest.raises(AttributeError, match="no attribute 'nope'"):
+        analyzer.nope  # noqa: B018
+
+
+def test_every_command_still_registers_for_help() -> None:
+    from analyzer.cli.main import COMMANDS, _commands_to_load, build_parser
+
+    assert _commands_to_load(["--verbose", "analyze", "x.md"]) == ("analyze",)
+    assert _commands_to_load(["--version"]) == ()
+    assert _commands_to_load([]) == COMMANDS
+    assert _commands_to_load(["--help"]) == COMMANDS
+    assert _commands_to_load(["no-such-command"]) == COMMANDS
+    help_text = build_parser().format_help()
+    assert all(name in help_text for name in COMMANDS)
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in resources.files("analyzer.data").iterdir() if p.name.endswith(".yaml")))
+def test_c_and_python_yaml_loaders_agree_on_the_data_files(name: str) -> None:
+    text = resources.files("analyzer.data").joinpath(name).read_text("utf-8")
+    assert yamlio.load_yaml(text) == yaml.load(text, Loader=yaml.SafeLoader)  # noqa: S506
+
+
+def test_yaml_reader_uses_libyaml_when_pyyaml_has_it() -> None:
+    assert yamlio.SafeLoader is (yaml.CSafeLoader if yaml.__with_libyaml__ else yaml.SafeLoader)
+
+
+def test_yaml_reader_falls_back_without_libyaml(tmp_path: Path) -> None:
+    # A PyYAML without its C extension: importing CSafeLoader fails, the pure-Python loader is used.
+    code = (
+        "import yaml\n"
+        "del yaml.CSafeLoader\n"
+        "from analyzer import yamlio\n"
+        "assert yamlio.SafeLoader is yaml.SafeLoader\n"
+        "assert yamlio.load_yaml('a: [1, 2]\\nb: !!str 3') == {'a': [1, 2], 'b': '3'}\n"
+    )
+    _loaded_after(code, tmp_path)
+
+
+def test_yaml_reader_builds_no_objects_from_tags() -> None:
+    with pytest.raises(yaml.YAMLError):
+        yamlio.load_yaml("!!python/object/apply:os.system ['true']")
