@@ -22,3 +22,15 @@ def sarif_validator() -> jsonschema.Draft7Validator:
 
 def sarif_errors(log: object) -> list[str]:
     return [f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in sarif_validator().iter_errors(log)]
+
+
+def cyclonedx_errors(bom: object) -> list[str]:
+    """Errors of a CycloneDX 1.6 JSON BOM against cyclonedx-python-lib's bundled strict schema."""
+    from cyclonedx.schema import SchemaVersion
+    from cyclonedx.validation.json import JsonStrictValidator
+
+    error = JsonStrictValidator(SchemaVersion.V1_6).validate_str(json.dumps(bom))
+    if error is None:
+        return []
+    detail = error.data
+    return [f"{'/'.join(map(str, getattr(detail, 'absolute_path', [])))}: {getattr(detail, 'message', detail)}"]

@@ -1,5 +1,5 @@
 """Batch output files: one report per source, index.json / index.csv, overview.md / overview.html, and
-the machine formats combined (results.sarif).
+the machine formats combined (results.sarif, bom.cdx.json).
 
 Every file is written to a temp file in the same directory and moved into place with os.replace, so a
 reader (or a rerun after a kill) never sees half a file; leftover temp files are removed on the next run.
@@ -104,24 +104,30 @@ def write_index(out_dir: Path, rows: list[IndexRow], *, title: str = "Batch over
 
 
 COMBINED_SARIF = "results.sarif"
+COMBINED_BOM = "bom.cdx.json"
 
 
 def write_combined(out_dir: Path, rows: list[IndexRow]) -> list[str]:
     """The whole batch in one file per machine format: results.sarif (one run per listing, for code
-    scanning). Built from the per-source files, so a resumed run includes the sources done earlier."""
+    scanning) and bom.cdx.json (a CycloneDX inventory of every system). Built from the per-source
+    files, so a resumed run includes the sources done earlier."""
+    from analyzer.report.cyclonedx import merge_boms
     from analyzer.report.sarif import merge_logs
 
-    sarif = [out_dir / f for r in rows if r.status == "done" for f in r.files if f.endswith(".sarif")]
-    if not sarif:
-        return []
-    logs = []
-    for path in sarif:
-        try:
-            logs.append(json.loads(path.read_text("utf-8")))
-        except (OSError, ValueError):
-            continue  # a report removed or damaged by hand: the next run rewrites it (outputs incomplete)
-    write_atomic(out_dir / COMBINED_SARIF, json.dumps(merge_logs(logs), ensure_ascii=False) + "\n")
-    return [COMBINED_SARIF]
+    written = []
+    for name, ending, merge in ((COMBINED_SARIF, ".sarif", merge_logs), (COMBINED_BOM, ".cdx.json", merge_boms)):
+        paths = [out_dir / f for r in rows if r.status == "done" for f in r.files if f.endswith(ending)]
+        if not paths:
+            continue
+        parts = []
+        for path in paths:
+            try:
+                parts.append(json.loads(path.read_text("utf-8")))
+            except (OSError, ValueError):
+                continue  # a report removed or damaged by hand: the next run rewrites it (outputs incomplete)
+        write_atomic(out_dir / name, json.dumps(merge(parts), indent=1, ensure_ascii=False) + "\n")
+        written.append(name)
+    return written
 
 
 def _safe_cell(value: object) -> object:

@@ -29,7 +29,8 @@ Writes one report per source to DIR/reports/ (stable names: slug + short hash of
 DIR/index.json and DIR/index.csv (name, source, kind, AIVSS score and band, factor sum, status,
 error, report files) and DIR/overview.md / overview.html (a table sorted by score; failed sources are
 listed with their error and an unknown risk, never a score). With --format sarif, DIR/results.sarif
-holds every listing's run in one SARIF log for code scanning.
+holds every listing's run in one SARIF log for code scanning; with --format cyclonedx, DIR/bom.cdx.json
+is a CycloneDX inventory of every system analysed.
 
 Resumable: state is kept in DIR/batch-state.sqlite3. Rerunning the same command skips what is done
 and retries what failed (sources that failed on their input -- a missing file, a blocked or missing

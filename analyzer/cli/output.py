@@ -12,7 +12,7 @@ from analyzer.report import FORMATS
 __all__ = ["FORMATS", "choose_format", "emit"]
 
 # Longest endings first: "x.cdx.json" is a CycloneDX BOM, "x.json" an analysis.
-_SUFFIX_FORMAT = {".sarif.json": "sarif", ".sarif": "sarif", ".md": "md", ".markdown": "md", ".json": "json", ".html": "html", ".htm": "html"}
+_SUFFIX_FORMAT = {".cdx.json": "cyclonedx", ".bom.json": "cyclonedx", ".sarif.json": "sarif", ".sarif": "sarif", ".md": "md", ".markdown": "md", ".json": "json", ".html": "html", ".htm": "html"}
 
 
 def choose_format(fmt: str | None, out: str | None) -> str:

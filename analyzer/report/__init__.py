@@ -1,4 +1,5 @@
-"""Report renderers: one Analysis → Markdown, JSON, a self-contained HTML page, or SARIF for code scanning."""
+"""Report renderers: one Analysis → Markdown, JSON, a self-contained HTML page, SARIF for
+code scanning, or a CycloneDX ML-BOM."""
 
 from __future__ import annotations
 
@@ -7,10 +8,10 @@ from typing import Literal
 from analyzer.errors import InputError
 from analyzer.models import Analysis
 
-Format = Literal["md", "json", "html", "sarif"]
-FORMATS: tuple[str, ...] = ("md", "json", "html", "sarif")
+Format = Literal["md", "json", "html", "sarif", "cyclonedx"]
+FORMATS: tuple[str, ...] = ("md", "json", "html", "sarif", "cyclonedx")
 # File name endings per format (batch reports, --out suffix detection).
-EXTENSIONS: dict[str, str] = {"md": "md", "json": "json", "html": "html", "sarif": "sarif"}
+EXTENSIONS: dict[str, str] = {"md": "md", "json": "json", "html": "html", "sarif": "sarif", "cyclonedx": "cdx.json"}
 
 
 def render(analysis: Analysis, fmt: Format) -> str:
@@ -31,6 +32,10 @@ def render(analysis: Analysis, fmt: Format) -> str:
         from analyzer.report.sarif import render_sarif
 
         return render_sarif(analysis)
+    if fmt == "cyclonedx":
+        from analyzer.report.cyclonedx import render_cyclonedx
+
+        return render_cyclonedx(analysis)
     raise InputError(f"unknown report format {fmt!r}", hint=f"use one of: {', '.join(FORMATS)}")
 
 

@@ -204,8 +204,8 @@ def _rule_json(rule: Rule, severity: str | None) -> dict[str, object]:
 # --------------------------------------------------------------------------- one run
 
 
-def _plain(text: str) -> str:
-    """Listing-derived text for a SARIF message: control and bidi characters out, one line."""
+def one_line(text: str) -> str:
+    """Listing-derived text for a SARIF message or a BOM field: control and bidi characters out, one line."""
     return " ".join(_CONTROL.sub(" ", text).split())
 
 
@@ -258,7 +258,7 @@ class _RunBuilder:
                         "artifactLocation": {"uri": self.uri, "index": 0},
                         "region": {"startLine": span.start_line, "endLine": span.end_line, "snippet": {"text": span.text}},
                     },
-                    "message": {"text": _plain(label)},
+                    "message": {"text": one_line(label)},
                 }
             )
         if not out:
@@ -307,7 +307,7 @@ class _RunBuilder:
             result["ruleIndex"] = _rule_index()[rule_id]
         return result | {
             "level": level or self.level,
-            "message": {"text": _plain(message)},
+            "message": {"text": one_line(message)},
             "locations": locations,
             "partialFingerprints": {FINGERPRINT_KEY: fingerprint},
             "properties": {"aivss": self.assessment(), **extra},
@@ -371,12 +371,12 @@ class _RunBuilder:
         out: list[dict[str, object]] = []
         if self.analysis.failed:
             error = self.analysis.extraction.error or "no error message recorded"
-            out.append({"level": "error", "message": {"text": _plain(f"extraction failed: {error} — the risk is unknown, not low")}, "descriptor": {"id": "extraction_failed"}})
+            out.append({"level": "error", "message": {"text": one_line(f"extraction failed: {error} — the risk is unknown, not low")}, "descriptor": {"id": "extraction_failed"}})
         for warning in self.analysis.warnings:
             if warning.code == "prompt_injection":
                 continue
             text = warning.message + (f" ({warning.detail})" if warning.detail else "")
-            out.append({"level": _SEVERITY_LEVELS[warning.severity], "message": {"text": _plain(text)[:1000]}, "descriptor": {"id": warning.code}})
+            out.append({"level": _SEVERITY_LEVELS[warning.severity], "message": {"text": one_line(text)[:1000]}, "descriptor": {"id": warning.code}})
         return out
 
     def artifact(self) -> dict[str, object]:
