@@ -71,3 +71,22 @@ def test_found_span_contains_the_quote(lines: list[str], data: st.DataObject) ->
     assert 1 <= span.start_line <= first + 1 and span.end_line >= span.start_line
     assert normalise(span.text) == normalise(quote)
     assert span.text in "\n".join(text.splitlines()[span.start_line - 1 : span.end_line])
+
+
+def test_links_images_tags_and_entities_read_as_the_words_a_reader_sees() -> None:
+    text = "# Kit\n\nIt reads [the docs](https://example.org/docs) and <b>writes</b> files &amp; runs\n![logo](x.png) tests.\n"
+    span = QuoteLocator(text).find("It reads the docs and writes files & runs logo tests")
+    assert span is not None and (span.start_line, span.end_line) == (3, 4)
+    assert span.text.startswith("It reads [the docs]") and span.text.endswith("tests")
+
+
+@given(st.text(max_size=200))
+def test_markup_tracking_never_loses_an_offset(text: str) -> None:
+    from analyzer.extract.grounding import strip_markup
+    from analyzer.report.locate import strip_markup_tracked
+
+    stripped, origin = strip_markup_tracked(text)
+    assert len(stripped) == len(origin) and all(0 <= i < max(1, len(text)) for i in origin)
+    assert origin == sorted(origin)
+    if "&" not in text:  # entity decoding differs only in html.unescape's semicolon-less legacy forms
+        assert stripped == strip_markup(text)

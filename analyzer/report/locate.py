@@ -12,6 +12,7 @@ analysed text (so line numbers are the file's, front matter included); otherwise
 from __future__ import annotations
 
 import bisect
+import html
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -21,10 +22,64 @@ from rapidfuzz import fuzz
 
 from analyzer.errors import AnalyzerError
 # The grounding module's own normalisation pieces, so a quote is found here exactly when it verified there.
-from analyzer.extract.grounding import _ELLIPSIS, _TRANSLATE, FUZZY_THRESHOLD, MIN_FUZZY_CHARS, normalise
+from analyzer.extract.grounding import _AUTOLINK, _ELLIPSIS, _IMAGE, _LINK, _TAG, _TRANSLATE, FUZZY_THRESHOLD, MIN_FUZZY_CHARS, normalise
 from analyzer.models import Listing
 
 _WORD = re.compile(r"\w")
+_ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
+# grounding.strip_markup's steps in its order: (pattern, group kept or None for a space, padding)
+_MARKUP_STEPS: tuple[tuple[re.Pattern[str], int | None, str], ...] = (
+    (_IMAGE, 1, " "),
+    (_LINK, 1, ""),
+    (_LINK, 1, ""),
+    (_AUTOLINK, 1, ""),
+    (_TAG, None, " "),
+)
+
+
+def _substitute(pattern: re.Pattern[str], group: int | None, pad: str, text: str, origin: list[int]) -> tuple[str, list[int]]:
+    """`pattern.sub` that keeps, for every output character, the offset in the original text it came from."""
+    chars: list[str] = []
+    where: list[int] = []
+    last = 0
+    for m in pattern.finditer(text):
+        chars.append(text[last : m.start()])
+        where.extend(origin[last : m.start()])
+        if group is None:
+            chars.append(pad)
+            where.extend([origin[m.start()]] * len(pad))
+        else:
+            g0, g1 = m.span(group)
+            chars.append(pad + text[g0:g1] + pad)
+            where.extend([origin[m.start()]] * len(pad) + origin[g0:g1] + [origin[m.end() - 1]] * len(pad))
+        last = m.end()
+    chars.append(text[last:])
+    where.extend(origin[last:])
+    return "".join(chars), where
+
+
+def _unescape(text: str, origin: list[int]) -> tuple[str, list[int]]:
+    chars: list[str] = []
+    where: list[int] = []
+    last = 0
+    for m in _ENTITY.finditer(text):
+        chars.append(text[last : m.start()])
+        where.extend(origin[last : m.start()])
+        decoded = html.unescape(m.group(0))
+        chars.append(decoded)
+        where.extend([origin[m.start()]] * len(decoded))
+        last = m.end()
+    chars.append(text[last:])
+    where.extend(origin[last:])
+    return "".join(chars), where
+
+
+def strip_markup_tracked(text: str) -> tuple[str, list[int]]:
+    """grounding.strip_markup, plus each output character's offset in `text`."""
+    origin = list(range(len(text)))
+    for pattern, group, pad in _MARKUP_STEPS:
+        text, origin = _substitute(pattern, group, pad, text, origin)
+    return _unescape(text, origin)
 
 
 @dataclass(frozen=True)
@@ -49,7 +104,8 @@ class QuoteLocator:
         self.text = text
         chars: list[str] = []
         origin: list[int] = []
-        for index, ch in enumerate(text):
+        stripped, source = strip_markup_tracked(text)
+        for ch, index in zip(stripped, source, strict=True):
             for out in unicodedata.normalize("NFKC", ch).translate(_TRANSLATE).casefold():
                 if _WORD.match(out) and out != "_":
                     chars.append(out)
