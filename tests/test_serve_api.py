@@ -162,10 +162,12 @@ def test_quote_buttons_point_at_the_quote_in_the_listing_text(c):
 
     spans = [(int(a), int(b)) for a, b in re.findall(r'class="quote" data-start="(\d+)" data-end="(\d+)"', page)]
     assert spans, "the draft shows clickable quotes"
+    from analyzer.extract.grounding import normalise
+
     text = analysis.listing.text
-    quotes = {ev.quote for f in analysis.factors for ev in f.evidence}
-    found = {text[a:b] for a, b in spans}
-    assert any(q in found for q in quotes)
+    quotes = {normalise(ev.quote) for f in analysis.factors for ev in f.evidence}
+    found = {normalise(text[a:b]) for a, b in spans}
+    assert len(found & quotes) >= len(spans) // 2  # most spans are exactly a quote, markup aside
 
 
 def test_start_page_offers_only_configured_providers(tmp_path, monkeypatch):

@@ -89,6 +89,8 @@ class Span:
     start_line: int
     end_line: int
     text: str
+    start: int = 0  # [start, end): character offsets of `text` in the searched text (the web app highlights them)
+    end: int = 0
 
 
 @dataclass(frozen=True)
@@ -132,7 +134,7 @@ class QuoteLocator:
             cursor = found[1]
         start = self._origin[min(s for s, _ in spans)]
         end = self._origin[max(e for _, e in spans) - 1] + 1
-        return Span(self._line(start), self._line(max(start, end - 1)), self.text[start:end])
+        return Span(self._line(start), self._line(max(start, end - 1)), self.text[start:end], start, end)
 
     def _search(self, part: str, cursor: int) -> tuple[int, int] | None:
         """[start, end) of `part` in the normalised text: exact (after the cursor first), else fuzzy."""

@@ -37,6 +37,10 @@ from analyzer.serve.store import DraftConflict, DraftNotFound, DraftStore
 # An Analysis JSON carries the listing text (≤ 5 MB) plus quotes and JSON escapes: the CLI reads up to 4×.
 MAX_BODY_BYTES = MAX_LISTING_BYTES * 4
 STATIC_TYPES = {"app.js": "text/javascript; charset=utf-8", "app.css": "text/css; charset=utf-8", "report.css": "text/css; charset=utf-8"}
+EXPORT_TYPES = {
+    "md": "text/markdown; charset=utf-8", "json": "application/json", "html": "text/html; charset=utf-8",
+    "sarif": "application/sarif+json", "cyclonedx": "application/vnd.cyclonedx+json",
+}  # fmt: skip
 _DRAFT_ID = re.compile(r"^[0-9a-f]{12}$")
 
 
@@ -143,17 +147,16 @@ def create_app(config: ServeConfig | None = None, store: DraftStore | None = Non
         return HTMLResponse(pages.draft_page(d.info, d.analysis, formats=FORMATS, csrf_token=config.csrf_token))
 
     async def export(request: Request) -> Response:
-        from analyzer.report import FORMATS, render
+        from analyzer.report import EXTENSIONS, FORMATS, render
 
         fmt = request.path_params["fmt"]
         if fmt not in FORMATS:
             raise InputError(f"unknown report format {fmt!r}", hint=f"use one of: {', '.join(FORMATS)}")
         d = await run_in_threadpool(store.get, draft_id(request))
         text = await run_in_threadpool(render, d.analysis, fmt)
-        name = re.sub(r"[^A-Za-z0-9._-]+", "-", d.info.title).strip("-")[:80] or "draft"
-        media = {"md": "text/markdown", "json": "application/json", "html": "text/html"}.get(fmt, "application/octet-stream")
-        suffix = {"sarif": "sarif.json", "cyclonedx": "cdx.json"}.get(fmt, fmt)
-        return Response(text, media_type=media, headers={"content-disposition": f'attachment; filename="{name}.{suffix}"'})
+        name = re.sub(r"[^A-Za-z0-9._-]+", "-", d.info.title).strip("-.")[:80] or "draft"
+        disposition = f'attachment; filename="{name}.{EXTENSIONS.get(fmt, fmt)}"'
+        return Response(text, media_type=EXPORT_TYPES.get(fmt, "application/octet-stream"), headers={"content-disposition": disposition})
 
     async def static(request: Request) -> Response:
         name = request.path_params["name"]

@@ -1,15 +1,18 @@
 """Where an evidence quote sits in the listing text, so the page can highlight it.
 
-Offsets are in UTF-16 code units of `page_text(listing)` — what JavaScript's string indices and DOM
-Range offsets count — so the browser can select exactly the quoted span.
+The search is the report's QuoteLocator (the grounding's normalisation: case, punctuation, Markdown
+markup and small typos ignored). Offsets are in UTF-16 code units of `page_text(text)` — what
+JavaScript's string indices and DOM Range offsets count — so the browser selects exactly that span.
 """
 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
-_WORD = re.compile(r"\w+")
-MAX_WORDS = 80
+from analyzer.report.locate import QuoteLocator
+
+_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
 
 
 def page_text(text: str) -> str:
@@ -17,23 +20,18 @@ def page_text(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
+@lru_cache(maxsize=4)
+def _locator(text: str) -> QuoteLocator:
+    # Built once per listing text: a draft is re-rendered after every edit.
+    return QuoteLocator(text)
+
+
 def find_quote(text: str, quote: str) -> tuple[int, int] | None:
-    """(start, end) of `quote` in `text`, exact or ignoring case, punctuation and Markdown markup between words."""
-    start = text.find(quote)
-    if start >= 0 and quote:
-        return _utf16(text, start), _utf16(text, start + len(quote))
-    words = _WORD.findall(quote)[:MAX_WORDS]
-    if not words:
+    """(start, end) of `quote` in `text` in UTF-16 code units, or None when it is not there."""
+    span = _locator(text).find(quote)
+    if span is None or span.end <= span.start:
         return None
-    # Words separated by anything that is not a word character: **bold**, `code`, line breaks, typographic quotes.
-    pattern = re.compile(r"\W+".join(re.escape(w) for w in words), re.IGNORECASE)
-    match = pattern.search(text)
-    if match is None:
-        return None
-    return _utf16(text, match.start()), _utf16(text, match.end())
-
-
-_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
+    return _utf16(text, span.start), _utf16(text, span.end)
 
 
 def _utf16(text: str, index: int) -> int:
