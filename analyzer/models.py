@@ -343,6 +343,10 @@ class SystemProfile(_Model):
     mitigations: list[Mitigation]
     kind_evidence: list[Evidence]
     kind_set_by_analyst: bool = Field(default=False, description="True when an analyst set the kind (`analyzer score --kind`).")
+    from_heuristic: list[str] = Field(
+        default_factory=list,
+        description="Items the LLM gave without a verified quote, taken from the offline heuristic instead: 'kind', 'fact:<name>', 'mitigation:<kind>'.",
+    )
 
 
 class AgenticProfile(_Model):

@@ -43,7 +43,8 @@ def format_tokens(body: dict[str, Any], model: str) -> int:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--listings", type=Path, default=REPO.parent / "shared" / "listings")
+    default = next((p / "shared" / "listings" for p in (REPO.parent, REPO.parent.parent) if (p / "shared" / "listings").is_dir()), REPO.parent / "shared" / "listings")
+    parser.add_argument("--listings", type=Path, default=default)
     parser.add_argument("--model", default="gpt-4.1-mini")
     parser.add_argument("--mode", default="json_schema", choices=("json_schema", "json_object"))
     parser.add_argument("--context-window", type=int, default=None)

@@ -46,7 +46,7 @@ def draft_for(messages: list[dict[str, Any]]) -> dict[str, Any]:
         if line.startswith("# "):
             name = line[2:].strip()[:100] or name
             break
-    factor = {"value": "0.0", "stated": False, "rationale": "Nothing stated.", "evidence": []}
+    factor = {"value": "0.0", "quotes": [], "rationale": "Nothing stated."}
     return {
         "system": {
             "kind": "text-llm",
@@ -56,10 +56,10 @@ def draft_for(messages: list[dict[str, Any]]) -> dict[str, Any]:
             "input_modalities": ["text"],
             "output_modalities": ["text"],
             "underlying_models": [],
-            "kind_evidence": [],
-            "layers": [],
-            "exposure": {name: {"value": "not_stated", "evidence": []} for name in EXPOSURE_FACTS},
+            "kind_quotes": [],
+            "exposure": {name: {"value": "not_stated", "quotes": []} for name in EXPOSURE_FACTS},
             "mitigations": [],
+            "layers": [],
         },
         "factors": {k: dict(factor) for k in FACTORS},
     }

@@ -36,45 +36,41 @@ def make_listing(text: str = LISTING_TEXT, source: str = "harbor-pilot.md") -> L
     return build_listing(text, source=source, source_type="file", name_hint=source)
 
 
-def _ev(quote: str, location: str = "Features") -> dict[str, str]:
-    return {"quote": quote, "location": location}
-
-
-def _fact(value: str, quote: str | None = None, location: str = "Features") -> dict[str, Any]:
-    return {"value": value, "evidence": [_ev(quote, location)] if quote else []}
+def _fact(value: str, quote: str | None = None) -> dict[str, Any]:
+    return {"value": value, "quotes": [quote] if quote else []}
 
 
 def _factor(value: str, *quotes: str) -> dict[str, Any]:
-    return {"value": value, "stated": bool(quotes), "rationale": f"Level {value} from the listing.", "evidence": [_ev(q) for q in quotes]}
+    return {"value": value, "quotes": list(quotes), "rationale": f"Level {value} from the listing."}
 
 
 _DRAFT: dict[str, Any] = {
     "system": {
-        "kind": "coding-agent",
         "name": "Harbor Pilot",
         "developer": None,
         "summary": "An open-source coding agent that edits files and runs commands.",
+        "kind": "coding-agent",
+        "kind_quotes": ["Harbor Pilot is an open-source coding agent"],
         "input_modalities": ["text", "code"],
         "output_modalities": ["code", "actions"],
         "underlying_models": ["GPT-4.1"],
-        "kind_evidence": [_ev("Harbor Pilot is an open-source coding agent", "Harbor Pilot")],
-        "layers": [
-            {"layer": "L1", "stated": "Runs on GPT-4.1.", "evidence": [_ev("works with GPT-4.1 or any OpenAI-compatible model", "Models")]},
-            {"layer": "L4", "stated": "Docker sandbox.", "evidence": [_ev("in a Docker sandbox")]},
-        ],
         "exposure": {
             "network_service": _fact("not_stated"),
             "processes_untrusted_content": _fact("yes", "edits files in your repository"),
-            "executes_code": _fact("yes", "runs shell commands to test them", "Harbor Pilot"),
-            "writes_files": _fact("yes", "edits files in your repository", "Harbor Pilot"),
+            "executes_code": _fact("yes", "runs shell commands to test them"),
+            "writes_files": _fact("yes", "edits files in your repository"),
             "controls_browser_or_desktop": _fact("not_stated"),
             "uses_credentials": _fact("not_stated"),
             "acts_on_external_systems": _fact("yes", "Asks for your approval before pushing commits."),
             "human_approval_required": _fact("yes", "Asks for your approval before pushing commits."),
         },
         "mitigations": [
-            {"kind": "sandbox", "description": "Commands run in Docker.", "evidence": [_ev("Runs tests and shell commands in a Docker sandbox.")]},
-            {"kind": "approval_gate", "description": "Approval before pushing.", "evidence": [_ev("Asks for your approval before pushing commits.")]},
+            {"kind": "sandbox", "quote": "Runs tests and shell commands in a Docker sandbox."},
+            {"kind": "approval_gate", "quote": "Asks for your approval before pushing commits."},
+        ],
+        "layers": [
+            {"layer": "L1", "quotes": ["works with GPT-4.1 or any OpenAI-compatible model"]},
+            {"layer": "L4", "quotes": ["shell commands in a Docker sandbox"]},
         ],
     },
     "factors": {

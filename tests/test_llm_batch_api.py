@@ -54,8 +54,19 @@ def test_batch_request_body_is_the_body_extract_sends(fake: FakeOpenAI, mode: st
     assert fake.calls == 1 and fake.requests[0].body == body
 
 
-def test_json_schema_response_format_equals_what_the_sdk_would_build() -> None:
-    assert json_schema_response_format() == type_to_response_format_param(ExtractionDraft)
+def test_json_schema_response_format_is_the_sdks_strict_schema_without_annotations() -> None:
+    ours = json_schema_response_format()
+    sdk = type_to_response_format_param(ExtractionDraft)
+    assert ours["type"] == sdk["type"] and ours["json_schema"]["name"] == sdk["json_schema"]["name"] and ours["json_schema"]["strict"]
+    text = json.dumps(ours)
+    assert '"title"' not in text and '"description"' not in text
+    # same structure: the same properties, in the same order, at every level
+    ours_defs, sdk_defs = ours["json_schema"]["schema"]["$defs"], sdk["json_schema"]["schema"]["$defs"]  # type: ignore[index]
+    assert len(ours_defs) == len(sdk_defs)
+    for name, node in sdk_defs.items():
+        mine = ours_defs[name.removeprefix("Draft")]
+        assert list(mine.get("properties", {})) == list(node.get("properties", {}))
+        assert mine.get("enum") == node.get("enum")
 
 
 def test_batch_request_body_is_the_callers_to_change(fake: FakeOpenAI) -> None:
@@ -64,7 +75,7 @@ def test_batch_request_body_is_the_callers_to_change(fake: FakeOpenAI) -> None:
     first["response_format"]["json_schema"]["schema"]["properties"].clear()
     first["messages"].clear()
     second = ex.batch_request_body(make_listing())
-    assert second["response_format"] == type_to_response_format_param(ExtractionDraft)
+    assert second["response_format"] == json_schema_response_format() and second["response_format"]["json_schema"]["schema"]["properties"]
     assert [m["role"] for m in second["messages"]] == ["system", "user"]
 
 

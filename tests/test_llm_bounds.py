@@ -8,6 +8,7 @@ extraction would succeed: the failure message is what proves the bound held.
 from __future__ import annotations
 
 import argparse
+import json
 import socket
 
 import pytest
@@ -15,6 +16,8 @@ from fake_openai import FakeOpenAI, completion, error_body
 from llm_helpers import API_KEY, SleepLog, draft_json, extractor, fake, make_listing, sleeps  # noqa: F401 - fixtures
 
 from analyzer.cli.llm_args import add_llm_arguments, llm_options_from_args
+from analyzer.errors import ConfigError
+from analyzer.extract.budget import count_tokens, reduce_listing
 from analyzer.extract.llm import LLMExtractor
 
 
@@ -91,3 +94,62 @@ def test_cli_flags_for_retries_and_deadline() -> None:
     add_llm_arguments(parser)
     args = parser.parse_args(["--provider", "openai", "--llm-retries", "0", "--llm-timeout", "15", "--context-window", "8192"])
     assert llm_options_from_args(args) == {"provider": "openai", "max_retries": 0, "timeout": 15.0, "context_window": 8192}
+
+
+# --------------------------------------------------------------------------- request size
+
+
+def _long_listing() -> str:
+    tools = "\n".join(f"- **tool_{i}** - Does thing number {i} in the repository\n  - `owner`: Repository owner (string, required)\n"
+                      f"  - `repo`: Repository name (string, required)" for i in range(60))
+    filler = "\n\n".join(f"## Section {i}\n" + ("Some long prose about benchmarks and citations. " * 40) for i in range(30))
+    return f"# Big Server\nBig Server is an MCP server for repositories.\n\n## Tools\n{tools}\n\n{filler}\n"
+
+
+def test_context_window_fits_the_request_and_says_what_was_cut(fake: FakeOpenAI) -> None:
+    fake.push_content(draft_json())
+    ex = extractor(fake, context_window=4096, use_cache=False)
+    result = ex.extract(make_listing(_long_listing()))
+    body = fake.requests[0].body
+    prompt = sum(count_tokens(m["content"]) + 4 for m in body["messages"]) + count_tokens(json.dumps(body["response_format"], separators=(",", ":")))
+    assert prompt + body["max_tokens"] <= 4096  # prompt and answer both fit the server's window
+    warning = next(w for w in result.warnings if w.code == "listing_reduced")
+    assert "4096-token context window" in warning.message and "left out: Section" in (warning.detail or "")
+
+
+def test_too_small_context_window_is_a_configuration_error(fake: FakeOpenAI) -> None:
+    with pytest.raises(ConfigError, match="2000-token context window is too small"):
+        extractor(fake, context_window=2000)
+    assert fake.calls == 0
+
+
+def test_reduction_keeps_every_item_of_a_long_list() -> None:
+    reduced = reduce_listing(make_listing(_long_listing()), budget=1500)
+    assert reduced.reduced
+    assert all(f"tool_{i}" in reduced.text for i in range(60))  # every tool, without its parameter lines
+    assert "`owner`" not in reduced.text and "Tools" in reduced.shortened
+
+
+def test_huge_listing_is_reduced_not_an_internal_error(fake: FakeOpenAI) -> None:
+    fake.push_content(draft_json())
+    text = "# Huge\nHuge is a coding agent.\n\n" + ("word " * 200 + "\n") * 1200  # ~1.2 MB, no headings
+    result = extractor(fake).extract(make_listing(text))
+    assert result.outcome.status == "ok" and fake.calls == 1
+    assert count_tokens(fake.requests[0].body["messages"][1]["content"]) < 4000
+
+
+def test_cost_estimate_counts_cached_input_at_the_cached_price(fake: FakeOpenAI) -> None:
+    body = completion(draft_json(), prompt_tokens=4000, completion_tokens=500)
+    body["usage"]["prompt_tokens_details"] = {"cached_tokens": 2048}
+    fake.push(200, body)
+    result = extractor(fake).extract(make_listing())
+    expected = ((4000 - 2048) * 0.40 + 2048 * 0.10 + 500 * 1.60) / 1e6
+    assert result.estimated_cost_usd == pytest.approx(expected)
+
+
+def test_fixed_part_comes_first_and_is_identical_across_listings(fake: FakeOpenAI) -> None:
+    ex = extractor(fake, use_cache=False)
+    one = ex.batch_request_body(make_listing())
+    two = ex.batch_request_body(make_listing(_long_listing(), source="big.md"))
+    assert one["messages"][0] == two["messages"][0] and one["response_format"] == two["response_format"]
+    assert "Harbor Pilot" not in one["messages"][0]["content"] and "Harbor Pilot" in one["messages"][1]["content"]

@@ -143,7 +143,7 @@ def test_pipeline_analyze_with_openai_provider(fake: FakeOpenAI, monkeypatch: py
 
     assert fake.calls == 1
     assert analysis.run.provider == "openai" and analysis.run.model == "gpt-4.1-mini"
-    assert analysis.run.prompt_version == "extract-v1" and analysis.run.prompt_hash
+    assert analysis.run.prompt_version == "extract-v2" and analysis.run.prompt_hash
     assert (analysis.run.input_tokens, analysis.run.output_tokens) == (500, 50)
     assert analysis.run.estimated_cost_usd is not None and analysis.run.estimated_cost_usd > 0
     assert analysis.aivss.score is not None

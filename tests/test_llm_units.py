@@ -85,7 +85,7 @@ def test_any_substring_of_the_listing_is_grounded(text: str) -> None:
 
 def test_to_profile_floors_ungrounded_factors() -> None:
     d = draft()
-    d["factors"]["dynamic_identity"] = {"value": "0.9", "stated": True, "rationale": "x", "evidence": [{"quote": "logs in to your bank", "location": "x"}]}
+    d["factors"]["dynamic_identity"] = {"value": "0.9", "rationale": "x", "quotes": ["logs in to your bank"]}
     profile, tally = to_profile(ExtractionDraft.model_validate(d), _grounder().verify)
     di = profile.factor(FactorKey.DYNAMIC_IDENTITY)
     assert di.value == floor(profile.system.kind, FactorKey.DYNAMIC_IDENTITY) and di.floor_applied
@@ -96,9 +96,9 @@ def test_to_profile_floors_ungrounded_factors() -> None:
 def test_draft_trims_instead_of_rejecting_long_text() -> None:
     d = draft()
     d["system"]["summary"] = "word " * 500
-    d["factors"]["autonomy_of_action"]["evidence"] *= 6
+    d["factors"]["autonomy_of_action"]["quotes"] *= 6
     parsed = ExtractionDraft.model_validate(d)
-    assert len(parsed.system.summary) <= 400 and len(parsed.factors.autonomy_of_action.evidence) == 3
+    assert len(parsed.system.summary) <= 400 and len(parsed.factors.autonomy_of_action.quotes) == 3
 
 
 def test_draft_schema_is_strict_compatible() -> None:
@@ -117,8 +117,35 @@ def test_draft_schema_is_strict_compatible() -> None:
                 walk(value)
 
     walk(schema)
-    levels = schema["$defs"]["DraftFactor"]["properties"]["value"]["enum"]
+    levels = schema["$defs"]["Factor"]["properties"]["value"]["enum"]
     assert levels == [f"{i / 10:.1f}" for i in range(11)]
+
+
+# What OpenAI / Azure strict mode document; maxLength, maxItems, pattern, format, minimum… are refused by some.
+STRICT_KEYWORDS = {"type", "properties", "required", "additionalProperties", "enum", "anyOf", "$ref", "items", "$defs"}
+
+
+def test_strict_schema_uses_only_documented_keywords_and_lengths_are_local() -> None:
+    schema = draft_json_schema()
+    seen: set[str] = set()
+
+    def walk(node: object, in_map: bool = False) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if not in_map:
+                    seen.add(key)
+                walk(value, in_map=key in ("properties", "$defs") and not in_map)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(schema)
+    assert seen <= STRICT_KEYWORDS, seen - STRICT_KEYWORDS
+    d = draft()
+    d["factors"]["autonomy_of_action"]["rationale"] = "x" * 5000
+    d["system"]["mitigations"] *= 10
+    parsed = ExtractionDraft.model_validate(d)
+    assert len(parsed.factors.autonomy_of_action.rationale) == 300 and len(parsed.system.mitigations) == 6
 
 
 # --------------------------------------------------------------------------- samples and cross-check
@@ -191,7 +218,7 @@ def test_compaction_drops_badges_and_long_code_but_keeps_prose() -> None:
     )
     reduced = reduce_listing(make_listing(text), budget=6000)
     assert "badge.svg" not in reduced.text and "logo.png" not in reduced.text
-    assert "Tool runs your scripts." in reduced.text and "echo 3" in reduced.text and "echo 20" not in reduced.text
+    assert "Tool runs your scripts." in reduced.text and "echo 1" in reduced.text and "echo 20" not in reduced.text
 
 
 def test_short_listing_is_not_reduced() -> None:
@@ -234,18 +261,21 @@ def test_prompt_renders_rubric_floors_and_delimits_listing() -> None:
     template = load_prompt()
     reduced = reduce_listing(make_listing())
     system, user = build_messages(template, make_listing(), reduced, json_object=False)
-    assert "coding-agent" in system["content"] and "0.7 0.6 0.2 0.8" in system["content"]  # coding-agent floors
+    assert "coding-agent: edits code" in system["content"]  # kinds carry definitions with boundary cases
+    assert "below the kind's floor as much as above it" in system["content"]
+    assert "not_stated = depends on deployment" in system["content"]  # the rubric's exposure anchors
     assert "autonomy_of_action" in system["content"] and "$" not in system["content"]
     assert user["content"].count("Harbor Pilot is an open-source coding agent") == 1
-    assert '"$defs"' not in user["content"]
-    _, user_json = build_messages(template, make_listing(), reduced, json_object=True)
-    assert '"$defs"' in user_json["content"] and "JSON" in user_json["content"]
+    assert '"$defs"' not in system["content"] + user["content"]
+    system_json, user_json = build_messages(template, make_listing(), reduced, json_object=True)
+    # json_object mode: the schema is in the fixed system message, the user message is only the listing
+    assert '"$defs"' in system_json["content"] and "JSON" in system_json["content"] and user_json == user
     assert len(prompt_hash(template)) == 64
 
 
 def test_prompts_dir_override(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    (tmp_path / "extract-v1.system.md").write_text("system $factor_anchors $factor_abbreviations $kind_floors $layers")
-    (tmp_path / "extract-v1.user.md").write_text("user <listing-$nonce>$listing</listing-$nonce> $source $reduction_note $format_instructions")
+    (tmp_path / "extract-v2.system.md").write_text("system $kinds $layers $format_instructions")
+    (tmp_path / "extract-v2.user.md").write_text("user <listing-$nonce>$listing</listing-$nonce> $source $reduction_note")
     default_hash = prompt_hash(load_prompt())
     monkeypatch.setenv("ANALYZER_PROMPTS_DIR", str(tmp_path))
     assert prompt_hash(load_prompt()) != default_hash

@@ -88,12 +88,12 @@ def test_installed_copy_reads_its_shipped_prompts(installed_site: Path, tmp_path
     assert proc.returncode == 0, proc.stderr
     module, folder, system = json.loads(proc.stdout)
     assert Path(module).is_relative_to(installed_site) and Path(folder) == installed_site / "analyzer" / "_prompts"
-    assert system == (ROOT / "prompts" / "extract-v1.system.md").read_text("utf-8")
+    assert system == (ROOT / "prompts" / "extract-v2.system.md").read_text("utf-8")
 
 
 def test_prompts_dir_environment_variable_still_overrides(installed_site: Path, tmp_path: Path) -> None:
-    (tmp_path / "extract-v1.system.md").write_text("custom system", "utf-8")
-    (tmp_path / "extract-v1.user.md").write_text("custom $listing", "utf-8")
+    (tmp_path / "extract-v2.system.md").write_text("custom system", "utf-8")
+    (tmp_path / "extract-v2.user.md").write_text("custom $listing", "utf-8")
     code = "from analyzer.extract.prompting import load_prompt; print(load_prompt().system)"
     proc = _run_installed(installed_site, tmp_path, "-c", code, env={"ANALYZER_PROMPTS_DIR": str(tmp_path)})
     assert proc.returncode == 0, proc.stderr

@@ -22,19 +22,23 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from analyzer.errors import ConfigError
+from analyzer.extract.grounding import strip_markup
 from analyzer.extract.tokenizer import ENCODING_NAME, o200k_encoding
 from analyzer.models import Listing, Section
 
 log = logging.getLogger(__name__)
 
-DEFAULT_INPUT_BUDGET = 6000
+DEFAULT_INPUT_BUDGET = 3600  # listing tokens; with the ~2,100-token fixed part a whole request stays under 6,000
 MAX_METADATA_FIELDS = 40
 MAX_METADATA_VALUE = 200
 _FENCE = re.compile(r"^\s*(```|~~~)")
 _BADGE_LINE = re.compile(r"^\s*(?:\[?!\[[^\]]*\]\([^)]*\)\]?(?:\([^)]*\))?\s*)+$")
 _HTML_ONLY_LINE = re.compile(r"^\s*(?:<[^>]+>\s*)+$")
 _LINK_ONLY_LINE = re.compile(r"^\s*(?:\[[^\]]+\]:\s*)?<?https?://\S+>?\s*$")  # link definitions, bare URLs
-CODE_LINES_KEPT = 4
+CODE_LINES_KEPT = 2  # enough for an install or serve command; the rest of a code block is rarely evidence
+_SPACES = re.compile(r"(?<=\S)[ \t]{2,}")
+_NESTED_ITEM = re.compile(r"^[ \t]{2,}(?:[-*+]|\d+[.)])\s")
+_TABLE_ROW = re.compile(r"^\s*\|")
 
 
 # --------------------------------------------------------------------------- token counting
@@ -54,7 +58,25 @@ class TokenCounter:
             return 0
         if self.encoder is None:
             return max(1, (len(text) + 3) // 4)
+        if len(text) > _CHUNK_CHARS:  # BPE on one huge piece is slow (or refused): count it in line-aligned chunks
+            return sum(self.count(chunk) for chunk in _chunks(text))
         return len(self.encoder.encode(text, disallowed_special=()))
+
+
+_CHUNK_CHARS = 100_000
+
+
+def _chunks(text: str) -> list[str]:
+    out: list[str] = []
+    start = 0
+    while start < len(text):
+        end = min(len(text), start + _CHUNK_CHARS)
+        if end < len(text):
+            cut = text.rfind("\n", start + _CHUNK_CHARS // 2, end)
+            end = cut + 1 if cut != -1 else end
+        out.append(text[start:end])
+        start = end
+    return out
 
 
 @cache
@@ -98,6 +120,8 @@ class ReducedInput:
     sections_kept: int
     reduced: bool
     tokenizer: str
+    dropped: tuple[str, ...] = ()  # headings of the sections left out
+    shortened: tuple[str, ...] = ()  # headings of the sections cut short (nested list items first, then the tail)
 
 
 def metadata_block(listing: Listing) -> str:
@@ -112,7 +136,8 @@ def _render_section(section: Section, body: str) -> str:
 
 
 def compact_body(text: str) -> str:
-    """Drop badge/HTML-only lines and shorten code blocks; every kept line is verbatim."""
+    """Drop badge/HTML-only lines and shorten code blocks; prose lines in reader form (link text without
+    URLs, no HTML tags or entities), which the grounding step matches as verbatim listing text."""
     out: list[str] = []
     in_code = False
     code_lines = 0
@@ -129,12 +154,24 @@ def compact_body(text: str) -> str:
             if code_lines <= CODE_LINES_KEPT:
                 out.append(line)
             continue
-        if _BADGE_LINE.match(line) or _HTML_ONLY_LINE.match(line) or _LINK_ONLY_LINE.match(line):
+        if _BADGE_LINE.match(line) or _HTML_ONLY_LINE.match(line) or _LINK_ONLY_LINE.match(line) or _numeric_row(line):
             continue
-        out.append(line)
+        out.append(_SPACES.sub(" ", strip_markup(line)).rstrip())
     if in_code and code_lines > CODE_LINES_KEPT:
         out.append("…")
     return re.sub(r"\n{3,}", "\n\n", "\n".join(out)).strip()
+
+
+_NUMBER_CELL = re.compile(r"^[\s*~<>=±%().,:/+\-\d]*$|^\s*[-:]+\s*$")
+
+
+def _numeric_row(line: str) -> bool:
+    """A table row of numbers (benchmark results): no capability evidence, many tokens."""
+    if not _TABLE_ROW.match(line):
+        return False
+    cells = [c for c in line.strip().strip("|").split("|")]
+    numeric = sum(1 for c in cells[1:] if _NUMBER_CELL.match(c))
+    return len(cells) >= 3 and numeric >= max(2, (len(cells) - 1) * 2 // 3) and not all(_NUMBER_CELL.match(c) and "-" in c for c in cells)
 
 
 def _score(index: int, section: Section, body: str) -> float:
@@ -149,6 +186,20 @@ def _score(index: int, section: Section, body: str) -> float:
     hits = len(terms.findall(body))
     score += min(10.0, 1000.0 * hits / max(200, len(body)))
     return score - index * 0.01  # ties: earlier sections first
+
+
+def _fit_section(text: str, tokens: int, counter: TokenCounter) -> str:
+    """A section cut to `tokens` without losing list items: nested sub-items go first (a tool list keeps
+    every tool, without its parameter lines), then the tail, never ending inside a table."""
+    flat = "\n".join(line for line in text.splitlines() if not _NESTED_ITEM.match(line))
+    if counter.count(flat) <= tokens:
+        return flat
+    lines = _truncate_to(flat, tokens, counter).splitlines()
+    while lines and _TABLE_ROW.match(lines[-1]) and len(lines) < len(flat.splitlines()) and _TABLE_ROW.match(flat.splitlines()[len(lines)]):
+        lines.pop()  # a table is kept whole or not at all
+        while lines and _TABLE_ROW.match(lines[-1]):
+            lines.pop()
+    return "\n".join(lines).rstrip()
 
 
 def _truncate_to(text: str, tokens: int, counter: TokenCounter) -> str:
@@ -178,6 +229,9 @@ def reduce_listing(listing: Listing, budget: int = DEFAULT_INPUT_BUDGET, model: 
     compact_tokens = counter.count(compact)
     if compact_tokens <= budget:
         return ReducedInput(compact, compact_tokens, full_tokens, len(sections), len(sections), False, counter.name)
+    if not listing.sections and len(rendered) == 1:  # one long text without headings: cut it by paragraphs
+        sections = [Section(heading="", level=0, text=p) for p in re.split(r"\n\s*\n", rendered[0]) if p.strip()] or sections
+        rendered = [s.text for s in sections]
 
     meta_tokens = counter.count(meta)
     if meta_tokens > budget // 4:  # metadata must not crowd out the text
@@ -187,6 +241,7 @@ def reduce_listing(listing: Listing, budget: int = DEFAULT_INPUT_BUDGET, model: 
     costs = [counter.count(r) + 2 for r in rendered]
     order = sorted(range(len(sections)), key=lambda i: _score(i, sections[i], rendered[i]), reverse=True)
     chosen: dict[int, str] = {}
+    shortened: list[str] = []
     for i in order:
         if remaining <= 40:
             break
@@ -196,13 +251,15 @@ def reduce_listing(listing: Listing, budget: int = DEFAULT_INPUT_BUDGET, model: 
             chosen[i] = rendered[i]
             remaining -= costs[i]
         elif remaining > 150:
-            part = _truncate_to(rendered[i], remaining - 4, counter)
+            part = _fit_section(rendered[i], remaining - 4, counter)
             if part and part.count("\n") >= 1:
                 chosen[i] = part
+                shortened.append(sections[i].heading or "(opening)")
                 remaining -= counter.count(part) + 2
     body = "\n\n".join(chosen[i] for i in sorted(chosen))
     text = "\n\n".join(filter(None, [meta, body]))
-    return ReducedInput(text, counter.count(text), full_tokens, len(sections), len(chosen), True, counter.name)
+    dropped = tuple(sections[i].heading or "(untitled)" for i in range(len(sections)) if i not in chosen)
+    return ReducedInput(text, counter.count(text), full_tokens, len(sections), len(chosen), True, counter.name, dropped, tuple(shortened))
 
 
 # --------------------------------------------------------------------------- cost
@@ -245,9 +302,16 @@ def model_price(model: str, prices: dict[str, Any]) -> dict[str, float] | None:
     return table[max(matches, key=len)] if matches else None
 
 
-def estimate_cost(model: str, input_tokens: int, output_tokens: int, prices: dict[str, Any] | None = None) -> float | None:
-    """USD estimate for the tokens, or None when the model has no price (e.g. a local server)."""
+def estimate_cost(model: str, input_tokens: int, output_tokens: int, prices: dict[str, Any] | None = None,
+                  cached_input_tokens: int = 0) -> float | None:
+    """USD estimate for the tokens, or None when the model has no price (e.g. a local server).
+
+    `cached_input_tokens` (part of `input_tokens`: the provider's prompt-cache hits, from the usage block)
+    are charged at the model's `cached_input` price when the table has one."""
     price = model_price(model, prices or load_prices())
     if price is None:
         return None
-    return round((input_tokens * float(price["input"]) + output_tokens * float(price["output"])) / 1_000_000, 8)
+    cached = min(max(0, cached_input_tokens), input_tokens)
+    cached_price = float(price.get("cached_input", price["input"]))
+    total = (input_tokens - cached) * float(price["input"]) + cached * cached_price + output_tokens * float(price["output"])
+    return round(total / 1_000_000, 8)

@@ -33,6 +33,7 @@ import copy
 import hashlib
 import logging
 import time
+from collections.abc import Callable
 from typing import Any
 
 import openai
@@ -44,16 +45,24 @@ from analyzer.extract.base import ExtractionResult, failed_result
 from analyzer.extract.budget import ReducedInput, estimate_cost, reduce_listing
 from analyzer.extract.grounding import Grounder
 from analyzer.extract.llm_cache import CachedResponse, ResponseCache, cache_key
-from analyzer.extract.llm_combine import combine_samples, disagreement_warnings, grounding_warnings, injection_passages
+from analyzer.extract.llm_combine import (
+    combine_samples,
+    disagreement_warnings,
+    fallback_warning,
+    grounding_warnings,
+    injection_passages,
+    kind_supported,
+)
 from analyzer.extract.llm_reply import Reply, Usage, read_completion, repair_json
-from analyzer.extract.llm_request import json_schema_response_format, request_body
+from analyzer.extract.llm_request import RequestFit, fit_request, fixed_tokens, json_schema_response_format, request_body
 from analyzer.extract.llm_settings import MODES, REPLAY_BASE_URL, LLMSettings, settings_from_options
 from analyzer.extract.llm_transport import FormatRejected, LLMFailure, Transport
-from analyzer.extract.prompting import PromptTemplate, build_messages, load_prompt, prompt_hash, reask_messages
+from analyzer.extract.prompting import PromptTemplate, build_messages, load_prompt, prompt_hash, reask_messages, render_system, render_user
 from analyzer.extract.schema import ExtractionDraft, schema_hash, to_profile
 from analyzer.models import AgenticProfile, AnalysisWarning, ExtractionOutcome, Listing, Severity
 
 log = logging.getLogger(__name__)
+SOURCE_ALLOWANCE = 24  # tokens for the listing's source line, which the fixed part cannot know
 
 
 class LLMExtractor:
@@ -66,6 +75,9 @@ class LLMExtractor:
         self._client = self._transport.client
         self._mode: str | None = None if settings.structured_output == "auto" else settings.structured_output
         self._template: PromptTemplate = load_prompt(settings.prompt_id)
+        self._fitted: RequestFit | None = None
+        if settings.context_window:
+            self._fit()  # a window too small for the fixed part is a configuration error, before any call
         self._prompt_hash = prompt_hash(self._template)
         self._cache = ResponseCache() if settings.use_cache and not settings.replay_dir else None
 
@@ -84,7 +96,21 @@ class LLMExtractor:
     # ----------------------------------------------------------------- one call
 
     def _request_body(self, messages: list[dict[str, str]], mode: str) -> dict[str, Any]:
-        return request_body(messages, mode, self.settings)
+        return request_body(messages, mode, self.settings, self._fit().max_output_tokens)
+
+    def _fit(self) -> RequestFit:
+        """Listing budget and answer limit (once per extractor: the fixed part never changes). With 'auto'
+        the stricter of the two modes, since a run may switch to json_object after its first request."""
+        if self._fitted is None:
+            modes = ("json_schema", "json_object") if self.settings.structured_output == "auto" else (self.settings.structured_output,)
+            empty = ReducedInput("", 0, 0, 0, 0, False, "")
+            frame = render_user(self._template, Listing.model_construct(source="", canonical_url=None), empty, json_object=False)
+            fits = [
+                fit_request(self.settings, fixed_tokens(render_system(self._template, json_object=m == "json_object"), frame, m, self.settings.model) + SOURCE_ALLOWANCE)
+                for m in modes
+            ]
+            self._fitted = min(fits, key=lambda f: (f.listing_budget, f.max_output_tokens))
+        return self._fitted
 
     def _call(self, messages: list[dict[str, str]], mode: str, usage: Usage) -> Reply:
         body = self._request_body(messages, mode)
@@ -92,7 +118,7 @@ class LLMExtractor:
         return self._reply(completion, messages, usage)
 
     def _reply(self, completion: Any, messages: list[dict[str, str]], usage: Usage) -> Reply:
-        return read_completion(completion, messages, usage, model=self.settings.model, max_output_tokens=self.settings.max_output_tokens)
+        return read_completion(completion, messages, usage, model=self.settings.model, max_output_tokens=self._fit().max_output_tokens)
 
     # ----------------------------------------------------------------- input and response cache
 
@@ -100,15 +126,22 @@ class LLMExtractor:
         return self._mode or "json_schema"
 
     def _reduce(self, listing: Listing) -> ReducedInput:
-        return reduce_listing(listing, self.settings.input_budget, self.settings.model)
+        return reduce_listing(listing, self._fit().listing_budget, self.settings.model)
 
     def _input_warnings(self, listing: Listing, reduced: ReducedInput) -> list[AnalysisWarning]:
         warnings = _injection_warnings(listing)
+        fit = self._fit()
         if reduced.reduced:
+            cut = []
+            if reduced.dropped:
+                cut.append("left out: " + "; ".join(reduced.dropped[:12]) + (f" and {len(reduced.dropped) - 12} more" if len(reduced.dropped) > 12 else ""))
+            if reduced.shortened:
+                cut.append("shortened: " + "; ".join(reduced.shortened[:6]))
+            window = f" to fit a {fit.context_window}-token context window (answer limited to {fit.max_output_tokens} tokens)" if fit.fitted else ""
             warnings.append(AnalysisWarning(
-                code="listing_reduced", severity=Severity.INFO,
-                message=f"The listing was reduced to {reduced.sections_kept} of {reduced.sections_total} sections for the LLM ({reduced.tokens} of {reduced.full_tokens} tokens).",
-                detail=f"input budget {self.settings.input_budget} tokens; tokenizer {reduced.tokenizer}",
+                code="listing_reduced", severity=Severity.WARNING if fit.fitted else Severity.INFO,
+                message=f"The listing was reduced{window} to {reduced.sections_kept} of {reduced.sections_total} sections for the LLM ({reduced.tokens} of {reduced.full_tokens} tokens).",
+                detail=(" | ".join(cut) or "sections cut short") + f"; listing budget {fit.listing_budget} tokens; tokenizer {reduced.tokenizer}",
             ))
         return warnings
 
@@ -117,7 +150,7 @@ class LLMExtractor:
         return cache_key(
             model=s.model, base_url=s.base_url, prompt_hash=self._prompt_hash, schema_hash=schema_hash(),
             listing_hash=hashlib.sha256(f"{listing.canonical_url or listing.source}\x00{reduced.text}".encode()).hexdigest(),
-            params={"mode": s.structured_output, "temperature": s.temperature, "max_output_tokens": s.max_output_tokens,
+            params={"mode": s.structured_output, "temperature": s.temperature, "max_output_tokens": self._fit().max_output_tokens,
                     "validation_retries": s.validation_retries, "sample": sample},
         )
 
@@ -209,11 +242,22 @@ class LLMExtractor:
                 cache_hit: bool, started: float) -> ExtractionResult:
         """Ground every draft, combine the samples, cross-check: the successful ExtractionResult."""
         grounder = Grounder(listing, injection_passages=injection_passages(warnings))
-        grounded = [to_profile(d, grounder.verify) for d in drafts]
+        heuristic = _Lazy(lambda: self._heuristic(listing))
+        grounded = []
+        for d in drafts:
+            profile, tally = to_profile(d, grounder.verify, heuristic.get, kind_supported)
+            tally.reasons = [why.value for _, why in grounder.rejections]
+            grounder.rejections.clear()
+            grounded.append((profile, tally))
         profile, tally = combine_samples(grounded, warnings)
         warnings.extend(grounding_warnings(tally))
+        warnings.extend(fallback_warning(tally.fallbacks))
         if self.settings.cross_check:
-            warnings.extend(self._cross_check(listing, profile))
+            other = heuristic.get()
+            if other is None:
+                warnings.append(AnalysisWarning(code="cross_check_unavailable", severity=Severity.INFO, message="The heuristic cross-check could not run.", detail=None))
+            else:
+                warnings.extend(disagreement_warnings(profile, other, self.settings.disagreement_threshold))
         outcome = ExtractionOutcome(
             status="ok", provider=self.name, error=None,
             quotes_total=tally.total, quotes_verified=tally.verified, quotes_dropped=tally.dropped,
@@ -292,23 +336,42 @@ class LLMExtractor:
         self._store(self._cache_key(listing, reduced, 0), reply.draft, usage.input_tokens, usage.output_tokens)
         return self._result(listing, [reply.draft], warnings, usage, cache_hit=False, started=started)
 
+    def estimate_tokens(self, listing: Listing) -> int:
+        """Tokens one request for this listing reserves (prompt + answer limit), for batch rate limits."""
+        fit = self._fit()
+        return fit.fixed_tokens + self._reduce(listing).tokens + fit.max_output_tokens
+
     def _usage_fields(self, usage: Usage) -> dict[str, Any]:
-        cost = estimate_cost(self.settings.model, usage.input_tokens, usage.output_tokens, self.settings.prices)
+        cost = estimate_cost(self.settings.model, usage.input_tokens, usage.output_tokens, self.settings.prices,
+                             cached_input_tokens=usage.cached_input_tokens)
         if self.settings.replay_dir:
             cost = 0.0 if cost is not None else None  # replay spends nothing
         return {"input_tokens": usage.input_tokens, "output_tokens": usage.output_tokens, "estimated_cost_usd": cost}
 
-    def _cross_check(self, listing: Listing, profile: AgenticProfile) -> list[AnalysisWarning]:
+    @staticmethod
+    def _heuristic(listing: Listing) -> AgenticProfile | None:
+        """The offline extractor's profile: the fallback for ungrounded items and the cross-check."""
         try:
             from analyzer.extract.heuristic import HeuristicExtractor
 
-            other = HeuristicExtractor().extract(listing)
-        except Exception as exc:  # the cross-check is advisory: never fail the LLM result because of it
-            log.info("heuristic cross-check unavailable: %s", exc)
-            return [AnalysisWarning(code="cross_check_unavailable", severity=Severity.INFO, message="The heuristic cross-check could not run.", detail=str(exc)[:300])]
-        if other.profile is None:
-            return []
-        return disagreement_warnings(profile, other.profile, self.settings.disagreement_threshold)
+            return HeuristicExtractor().extract(listing).profile
+        except Exception as exc:  # advisory: never fail the LLM result because of it
+            log.info("heuristic extractor unavailable: %s", exc)
+            return None
+
+
+class _Lazy:
+    """Computes a value once, on first use."""
+
+    def __init__(self, make: Callable[[], AgenticProfile | None]) -> None:
+        self._make = make
+        self._done = False
+        self._value: AgenticProfile | None = None
+
+    def get(self) -> AgenticProfile | None:
+        if not self._done:
+            self._value, self._done = self._make(), True
+        return self._value
 
 
 def _injection_warnings(listing: Listing) -> list[AnalysisWarning]:

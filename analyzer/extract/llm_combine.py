@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import functools
+import json
+import re
 import statistics
+from importlib import resources
 
 from analyzer.extract.schema import GroundingTally
 from analyzer.extract.llm_settings import DISAGREEMENT_THRESHOLD
-from analyzer.models import FACTOR_NAMES, FACTOR_ORDER, AgenticProfile, AnalysisWarning, FactorAssessment, Severity
+from analyzer.extract.grounding import strip_markup
+from analyzer.models import FACTOR_NAMES, FACTOR_ORDER, AgenticProfile, AnalysisWarning, Evidence, FactorAssessment, Kind, Severity
 
 
 def injection_passages(warnings: list[AnalysisWarning]) -> list[str]:
@@ -82,4 +87,29 @@ def combine_samples(grounded: list[tuple[AgenticProfile, GroundingTally]], warni
         tally.verified += t.verified
         tally.dropped_quotes.extend(t.dropped_quotes)
         tally.reasons.extend(t.reasons)
+        tally.fallbacks.extend(f for f in t.fallbacks if f not in tally.fallbacks)
     return AgenticProfile(system=closest.system, factors=factors), tally
+
+
+@functools.cache
+def _kind_terms() -> dict[str, re.Pattern[str]]:
+    raw = json.loads(resources.files("analyzer.data").joinpath("kind_terms.json").read_text("utf-8"))
+    return {k: re.compile(r"\b(?:" + "|".join(re.escape(w) for w in v) + ")", re.IGNORECASE) for k, v in raw.items() if not k.startswith("_") and v}
+
+
+def kind_supported(kind: Kind, evidence: list[Evidence]) -> bool:
+    """Does a verified kind quote say anything about being that kind? ('unknown' needs no words.)"""
+    if kind is Kind.UNKNOWN:
+        return bool(evidence)
+    pattern = _kind_terms().get(kind.value)
+    return pattern is not None and any(pattern.search(strip_markup(ev.quote)) for ev in evidence)
+
+
+def fallback_warning(fallbacks: list[str]) -> list[AnalysisWarning]:
+    if not fallbacks:
+        return []
+    return [AnalysisWarning(
+        code="llm_fallback", severity=Severity.WARNING,
+        message=f"{len(fallbacks)} item(s) the LLM gave without a verified quote were taken from the offline heuristic instead: {', '.join(fallbacks)}.",
+        detail="A kind, exposure fact or mitigation counts only with a verified quote from the listing (system.from_heuristic lists them).",
+    )]

@@ -21,14 +21,12 @@ from string import Template
 from analyzer.errors import ConfigError
 from analyzer.extract.budget import ReducedInput
 from analyzer.extract.schema import draft_json_schema, schema_hash
-from analyzer.models import FACTOR_NAMES, FACTOR_ORDER, KIND_LABELS, LAYER_NAMES, Kind, Listing
-from analyzer.rubric import kind_ranges
+from analyzer.models import LAYER_NAMES, Kind, Listing
 from analyzer.shipped import shipped_dir
 
 PROMPTS_ENV = "ANALYZER_PROMPTS_DIR"
-DEFAULT_PROMPT_ID = "extract-v1"
+DEFAULT_PROMPT_ID = "extract-v2"
 MAX_ERROR_CHARS = 1500
-_ABBREVIATIONS = ("AA", "GDP", "SM", "DTU", "PM", "CA", "DI", "MAI", "ND", "OR")
 
 
 def prompts_dir() -> Path:
@@ -60,48 +58,29 @@ def load_prompt(prompt_id: str = DEFAULT_PROMPT_ID) -> PromptTemplate:
 
 
 @cache
-def _anchors() -> dict[str, dict[str, object]]:
-    raw = json.loads(resources.files("analyzer.data").joinpath("factor_anchors.json").read_text("utf-8"))
+def _kind_definitions() -> dict[str, str]:
+    raw = json.loads(resources.files("analyzer.data").joinpath("kind_definitions.json").read_text("utf-8"))
     return {k: v for k, v in raw.items() if not k.startswith("_")}
 
 
-def render_factor_anchors() -> str:
-    lines: list[str] = []
-    anchors = _anchors()
-    for abbr, key in zip(_ABBREVIATIONS, FACTOR_ORDER, strict=True):
-        entry = anchors[key.value]
-        lines.append(f"- {key.value} ({FACTOR_NAMES[key]}, {abbr}): {entry['what']}.")
-        levels = entry["levels"]
-        assert isinstance(levels, dict)
-        lines.extend(f"  {level}: {text}" for level, text in levels.items())
-        if entry.get("note"):
-            lines.append(f"  Note: {entry['note']}")
-    return "\n".join(lines)
-
-
-def render_kind_floors() -> str:
-    table = kind_ranges()
-    lines = []
-    for kind in Kind:
-        floors = " ".join(f"{table[kind][key][0]:.1f}" for key in FACTOR_ORDER)
-        lines.append(f"- {kind.value} ({KIND_LABELS[kind]}): {floors}")
-    return "\n".join(lines)
-
-
-def render_system(template: PromptTemplate) -> str:
-    return Template(template.system).substitute(
-        factor_anchors=render_factor_anchors(),
-        factor_abbreviations=" ".join(_ABBREVIATIONS),
-        kind_floors=render_kind_floors(),
-        layers="\n".join(f"- {layer.value} {name}" for layer, name in LAYER_NAMES.items()),
-    )
+def render_kinds() -> str:
+    """One line per kind: its definition with boundary cases (the floors are applied by the code)."""
+    definitions = _kind_definitions()
+    return "\n".join(f"- {kind.value}: {definitions[kind.value]}" for kind in Kind)
 
 
 def json_object_instructions() -> str:
     schema = json.dumps(draft_json_schema(), separators=(",", ":"))
-    return (
-        "Reply with exactly one JSON object and nothing else (no code fences, no prose). "
-        "It must match this JSON schema, with every property present:\n" + schema
+    return "\n\nReply with one JSON object only (no code fences, no prose), every property present, matching this JSON schema:\n" + schema
+
+
+def render_system(template: PromptTemplate, *, json_object: bool = False) -> str:
+    """The fixed part of every request: identical for all listings (one per structured-output mode), so a
+    provider's prompt cache can serve it; in json_object mode it carries the schema too."""
+    return Template(template.system).substitute(
+        kinds=render_kinds(),
+        layers=", ".join(f"{layer.value} {name.split()[0].lower()}" for layer, name in LAYER_NAMES.items()),
+        format_instructions=json_object_instructions() if json_object else "",
     )
 
 
@@ -113,22 +92,16 @@ def render_user(template: PromptTemplate, listing: Listing, reduced: ReducedInpu
     nonce = listing_nonce(reduced.text)
     body = reduced.text.replace(f"listing-{nonce}", "listing")  # cannot happen by chance; belt and braces
     note = (
-        f"The listing was long; only its {reduced.sections_kept} most relevant of {reduced.sections_total} sections are shown."
+        f"(Long listing: its {reduced.sections_kept} most relevant of {reduced.sections_total} sections are shown.)"
         if reduced.reduced
         else ""
     )
-    return Template(template.user).substitute(
-        source=listing.canonical_url or listing.source,
-        reduction_note=note,
-        nonce=nonce,
-        listing=body,
-        format_instructions=json_object_instructions() if json_object else "",
-    )
+    return Template(template.user).substitute(source=listing.canonical_url or listing.source, reduction_note=note, nonce=nonce, listing=body)
 
 
 def build_messages(template: PromptTemplate, listing: Listing, reduced: ReducedInput, *, json_object: bool) -> list[dict[str, str]]:
     return [
-        {"role": "system", "content": render_system(template)},
+        {"role": "system", "content": render_system(template, json_object=json_object)},
         {"role": "user", "content": render_user(template, listing, reduced, json_object=json_object)},
     ]
 

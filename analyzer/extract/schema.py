@@ -1,14 +1,17 @@
 """The LLM-facing draft models and their conversion into our AgenticProfile.
 
-The draft is what the model fills in, so it is shaped for strict structured outputs: every field
-required (optional values are `X | None`), no free-form dicts, categorical values (factor levels are the
-strings "0.0".."1.0", never free floats, because grammars do not enforce numeric bounds), the ten
-factors as named fields (so none can be missing or repeated) and a `maxLength`/`maxItems` on free text
-and lists so a small model cannot ramble until it hits the token limit. Over-long text or lists are
-trimmed on our side rather than rejected: a long rationale is not a reason to re-ask.
+The draft is what the model fills in, so it is shaped for strict structured outputs and for size: every
+field required (optional values are `X | None`), no free-form dicts, categorical values (factor levels
+are the strings "0.0".."1.0", never free floats, because grammars do not enforce numeric bounds), the ten
+factors and eight exposure facts as named fields (so none can be missing or repeated), evidence as plain
+quote strings (the grounding step finds where each is), and no descriptions: the prompt explains every
+field once. The schema uses only what strict-mode providers document (type, properties, required,
+additionalProperties, enum, anyOf, $ref, items): no maxLength / maxItems, which some strict servers
+reject. Lengths are enforced here instead, by trimming — a long rationale is not a reason to re-ask.
 
-Nothing in a draft is trusted: `to_profile` keeps only quotes that the grounding step verifies, and a
-factor without grounded evidence falls back to the floor for the system's kind.
+Nothing in a draft is trusted: `to_profile` keeps only quotes that the grounding step verifies; a factor
+without one gets the floor for the kind; a kind, exposure fact or mitigation without one is not taken
+from the model (`Fallback` supplies the offline heuristic's grounded value instead, and says so).
 """
 
 from __future__ import annotations
@@ -18,9 +21,9 @@ import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Protocol
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, create_model
+from pydantic import BaseModel, BeforeValidator, ConfigDict, create_model
 
 from analyzer import rubric
 from analyzer.models import (
@@ -45,9 +48,12 @@ from analyzer.models import (
     SystemProfile,
 )
 
-DRAFT_SCHEMA_VERSION = "draft-2"
+DRAFT_SCHEMA_VERSION = "draft-3"
 
 Level = Literal["0.0", "0.1", "0.2", "0.3", "0.4", "0.5", "0.6", "0.7", "0.8", "0.9", "1.0"]
+
+QUOTE_CHARS = 300
+TEXT_CHARS = 400
 
 
 def _trim_text(limit: int) -> Callable[[Any], Any]:
@@ -64,88 +70,69 @@ def _trim_list(limit: int) -> Callable[[Any], Any]:
     return trim
 
 
-def Text(limit: int, description: str | None = None) -> Any:  # noqa: N802 - a type factory, used like a type
-    """A string the schema caps at `limit` characters and validation trims instead of rejecting."""
-    return Annotated[str, BeforeValidator(_trim_text(limit)), Field(max_length=limit, description=description)]
+def Text(limit: int) -> Any:  # noqa: N802 - a type factory, used like a type
+    """A string trimmed to `limit` characters on our side (the schema carries no length)."""
+    return Annotated[str, BeforeValidator(_trim_text(limit))]
 
 
-def Items(item: Any, limit: int, description: str | None = None) -> Any:  # noqa: N802
-    return Annotated[list[item], BeforeValidator(_trim_list(limit)), Field(max_length=limit, description=description)]
+def Items(item: Any, limit: int) -> Any:  # noqa: N802
+    """A list trimmed to `limit` items on our side (the schema carries no maxItems)."""
+    return Annotated[list[item], BeforeValidator(_trim_list(limit))]
+
+
+Quote = Text(QUOTE_CHARS)
 
 
 class _Draft(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class DraftEvidence(_Draft):
-    quote: Text(300, "Verbatim words copied from the listing or a metadata value; no paraphrase.")  # type: ignore[valid-type]
-    location: Text(120, "Section heading the quote is under, or 'metadata:<key>'.")  # type: ignore[valid-type]
-
-
 class DraftFactor(_Draft):
-    value: Level = Field(description="Rubric level 0.0–1.0 in 0.1 steps.")
-    stated: bool = Field(description="True only if the listing states evidence for this value.")
-    rationale: Text(300, "One or two sentences: why this level, citing the evidence.")  # type: ignore[valid-type]
-    evidence: Items(DraftEvidence, 3)  # type: ignore[valid-type]
+    value: Level
+    quotes: Items(Quote, 3)  # type: ignore[valid-type]
+    rationale: Text(300)  # type: ignore[valid-type]
 
 
-class DraftFactors(_Draft):
-    autonomy_of_action: DraftFactor
-    goal_driven_planning: DraftFactor
-    self_modification: DraftFactor
-    dynamic_tool_use: DraftFactor
-    persistent_memory: DraftFactor
-    contextual_awareness: DraftFactor
-    dynamic_identity: DraftFactor
-    multi_agent_interactions: DraftFactor
-    non_determinism: DraftFactor
-    opacity_reflexivity: DraftFactor
+DraftFactors = create_model("DraftFactors", __base__=_Draft, **{key.value: (DraftFactor, ...) for key in FACTOR_ORDER})  # type: ignore[call-overload]
 
 
-class DraftLayer(_Draft):
-    layer: LayerId
-    stated: Text(300, "What the listing states for this layer.")  # type: ignore[valid-type]
-    evidence: Items(DraftEvidence, 2)  # type: ignore[valid-type]
+class DraftFact(_Draft):
+    value: FactValue
+    quotes: Items(Quote, 2)  # type: ignore[valid-type]
 
 
-class DraftExposureFact(_Draft):
-    value: FactValue = Field(description="yes / no only when the listing states it (quote it); not_stated when it depends on the deployment.")
-    evidence: Items(DraftEvidence, 2)  # type: ignore[valid-type]
-
-
-# One field per exposure fact, described as in models.ExposureFacts (one definition of each fact).
-DraftExposure = create_model(
-    "DraftExposure",
-    __base__=_Draft,
-    **{name: (DraftExposureFact, Field(description=ExposureFacts.model_fields[name].description)) for name in EXPOSURE_FACTS},  # type: ignore[call-overload]
-)
+DraftExposure = create_model("DraftExposure", __base__=_Draft, **{name: (DraftFact, ...) for name in EXPOSURE_FACTS})  # type: ignore[call-overload]
 
 
 class DraftMitigation(_Draft):
     kind: MitigationKind
-    description: Text(200)  # type: ignore[valid-type]
-    evidence: Items(DraftEvidence, 2)  # type: ignore[valid-type]
+    quote: Quote  # type: ignore[valid-type]
+
+
+class DraftLayer(_Draft):
+    layer: LayerId
+    quotes: Items(Quote, 2)  # type: ignore[valid-type]
 
 
 class DraftSystem(_Draft):
-    kind: Kind
     name: Text(120)  # type: ignore[valid-type]
     developer: Text(120) | None  # type: ignore[valid-type]
-    summary: Text(400, "One or two sentences: what the system is and does.")  # type: ignore[valid-type]
+    summary: Text(TEXT_CHARS)  # type: ignore[valid-type]
+    kind: Kind
+    kind_quotes: Items(Quote, 2)  # type: ignore[valid-type]
     input_modalities: Items(Modality, 7)  # type: ignore[valid-type]
     output_modalities: Items(Modality, 7)  # type: ignore[valid-type]
-    underlying_models: Items(Annotated[str, BeforeValidator(_trim_text(80)), Field(max_length=80)], 5, "Model names it is or runs on, as stated.")  # type: ignore[valid-type]
-    kind_evidence: Items(DraftEvidence, 2)  # type: ignore[valid-type]
-    layers: Items(DraftLayer, 7, "Only the MAESTRO layers the listing states something about.")  # type: ignore[valid-type]
+    underlying_models: Items(Text(80), 5)  # type: ignore[valid-type]
     exposure: DraftExposure  # type: ignore[valid-type]
     mitigations: Items(DraftMitigation, 6)  # type: ignore[valid-type]
+    layers: Items(DraftLayer, 7)  # type: ignore[valid-type]
 
 
 class ExtractionDraft(_Draft):
     """The whole answer the model returns."""
 
     system: DraftSystem
-    factors: DraftFactors
+    factors: DraftFactors  # type: ignore[valid-type]
 
 
 # --------------------------------------------------------------------------- schema identity
@@ -153,10 +140,38 @@ class ExtractionDraft(_Draft):
 
 @cache
 def draft_json_schema() -> dict[str, Any]:
-    """The strict JSON schema the SDK sends for ExtractionDraft (also shown in json_object prompts)."""
+    """The strict JSON schema of ExtractionDraft (json_schema mode; also shown in json_object prompts).
+
+    The SDK's strict conversion, without `title` and `description` keys (the prompt explains the fields
+    once; titles are noise the server would count as input on every request).
+    """
     from openai.lib._pydantic import to_strict_json_schema
 
-    return to_strict_json_schema(ExtractionDraft)
+    schema = _without_annotations(to_strict_json_schema(ExtractionDraft))
+    # short definition names: every $ref repeats them (ten factors, eight facts)
+    text = json.dumps(schema)
+    for name in sorted(schema.get("$defs", {}), key=len, reverse=True):
+        short = name.removeprefix("Draft")
+        text = text.replace(f'"#/$defs/{name}"', f'"#/$defs/{short}"').replace(f'"{name}": {{', f'"{short}": {{')
+    return json.loads(text)
+
+
+_ANNOTATIONS = ("title", "description")
+_MAPS = ("properties", "$defs")  # keys whose values are maps of names to schemas: names are not annotations
+
+
+def _without_annotations(node: Any) -> Any:
+    if isinstance(node, list):
+        return [_without_annotations(x) for x in node]
+    if not isinstance(node, dict):
+        return node
+    out: dict[str, Any] = {}
+    for key, value in node.items():
+        if key in _MAPS and isinstance(value, dict):
+            out[key] = {name: _without_annotations(sub) for name, sub in value.items()}
+        elif key not in _ANNOTATIONS:
+            out[key] = _without_annotations(value)
+    return out
 
 
 @cache
@@ -168,22 +183,26 @@ def schema_hash() -> str:
 # --------------------------------------------------------------------------- grounding hooks
 
 
-def iter_evidence(draft: ExtractionDraft) -> Iterator[DraftEvidence]:
+def iter_quotes(draft: ExtractionDraft) -> Iterator[str]:
     """Every quote in the draft, in a stable order (for counting and reporting)."""
     s = draft.system
-    yield from s.kind_evidence
-    for layer in s.layers:
-        yield from layer.evidence
+    yield from s.kind_quotes
     for name in EXPOSURE_FACTS:
-        yield from getattr(s.exposure, name).evidence
+        yield from getattr(s.exposure, name).quotes
     for m in s.mitigations:
-        yield from m.evidence
+        yield m.quote
+    for layer in s.layers:
+        yield from layer.quotes
     for key in FACTOR_ORDER:
-        yield from getattr(draft.factors, key.value).evidence
+        yield from getattr(draft.factors, key.value).quotes
 
 
 Verifier = Callable[[str, str], Evidence | None]
-"""(quote, location) → verified Evidence (location corrected to where it was found), or None."""
+"""(quote, location hint) → verified Evidence (location where it was found), or None."""
+
+
+class KindCheck(Protocol):
+    def __call__(self, kind: Kind, evidence: list[Evidence]) -> bool: ...
 
 
 @dataclass
@@ -193,20 +212,23 @@ class GroundingTally:
     dropped_quotes: list[str] = field(default_factory=list)
     reasons: list[str] = field(default_factory=list)  # why quotes were refused (grounding.Rejection values)
     floored: list[FactorKey] = field(default_factory=list)
+    fallbacks: list[str] = field(default_factory=list)  # 'kind', 'fact:<name>', 'mitigation:<kind>' taken from the heuristic
 
     @property
     def dropped(self) -> int:
         return self.total - self.verified
 
 
-def _grounded(items: list[DraftEvidence], verify: Verifier, tally: GroundingTally) -> list[Evidence]:
+def _grounded(quotes: list[str], verify: Verifier, tally: GroundingTally) -> list[Evidence]:
     kept: list[Evidence] = []
     seen: set[str] = set()
-    for item in items:
+    for quote in quotes:
+        if not quote.strip():
+            continue
         tally.total += 1
-        ev = verify(item.quote, item.location)
+        ev = verify(quote, "")
         if ev is None:
-            tally.dropped_quotes.append(item.quote)
+            tally.dropped_quotes.append(quote)
             continue
         tally.verified += 1
         if ev.quote not in seen:  # the same quote twice is one piece of evidence
@@ -215,37 +237,76 @@ def _grounded(items: list[DraftEvidence], verify: Verifier, tally: GroundingTall
     return kept
 
 
-def _grounded_fact(draft: DraftExposureFact, verify: Verifier, tally: GroundingTally) -> ExposureFact:
-    """A yes or no counts as stated only with a grounded quote; anything else is not stated."""
-    ev = _grounded(draft.evidence, verify, tally)
-    if draft.value is FactValue.NOT_STATED or not ev:
-        return ExposureFact.not_stated()
-    return ExposureFact(value=draft.value, evidence=ev, source=FactSource.STATED)
+def _any_kind(kind: Kind, evidence: list[Evidence]) -> bool:
+    return bool(evidence)
 
 
-def to_profile(draft: ExtractionDraft, verify: Verifier) -> tuple[AgenticProfile, GroundingTally]:
+def to_profile(
+    draft: ExtractionDraft,
+    verify: Verifier,
+    fallback: Callable[[], AgenticProfile | None] = lambda: None,
+    kind_supported: KindCheck = _any_kind,
+) -> tuple[AgenticProfile, GroundingTally]:
     """Convert a draft into an AgenticProfile, keeping only grounded evidence.
 
-    A factor with no grounded quote (or that the model itself marks as not stated) gets the rubric floor for the kind (status not_stated,
-    floor_applied). A layer statement or a mitigation with no grounded quote is dropped: it would
-    otherwise let unsupported (or injected) claims change the threat model or lower the score.
+    - kind: taken from the draft only with a verified quote that `kind_supported` accepts; else the
+      fallback's (the offline heuristic's) kind;
+    - each exposure fact: a yes or no only with a verified quote; else the fallback's value for that fact
+      (its own quote or its assumption), else not_stated;
+    - each mitigation: only with a verified quote; else the fallback's mitigation of that kind, if any;
+    - each factor: its value with a verified quote (below the floor as much as above it); else the floor
+      for the kind (status not_stated, floor_applied);
+    - a layer statement without a verified quote is dropped.
+    Everything taken from the fallback is listed in `system.from_heuristic` and `tally.fallbacks`.
     """
     tally = GroundingTally()
     s = draft.system
+    heuristic: list[AgenticProfile | None] = []
+
+    def other() -> AgenticProfile | None:
+        if not heuristic:
+            heuristic.append(fallback())
+        return heuristic[0]
+
+    kind_evidence = _grounded(s.kind_quotes, verify, tally)
     kind = s.kind
-    kind_evidence = _grounded(s.kind_evidence, verify, tally)
-    layers: list[LayerStatement] = []
-    for d in s.layers:
-        ev = _grounded(d.evidence, verify, tally)
-        if ev and d.layer not in {x.layer for x in layers}:
-            layers.append(LayerStatement(layer=d.layer, stated=d.stated or None, evidence=ev))
-    layers.sort(key=lambda x: x.layer.value)
-    exposure = ExposureFacts(**{name: _grounded_fact(getattr(s.exposure, name), verify, tally) for name in EXPOSURE_FACTS})
+    if not (kind_evidence and kind_supported(kind, kind_evidence)):
+        alt = other()
+        if alt is not None:
+            kind, kind_evidence = alt.system.kind, list(alt.system.kind_evidence)
+            tally.fallbacks.append("kind")
+        elif not kind_evidence:
+            kind = Kind.UNKNOWN
+    facts: dict[str, ExposureFact] = {}
+    for name in EXPOSURE_FACTS:
+        d = getattr(s.exposure, name)
+        ev = _grounded(d.quotes, verify, tally)
+        if d.value is not FactValue.NOT_STATED and ev:
+            facts[name] = ExposureFact(value=d.value, evidence=ev, source=FactSource.STATED)
+            continue
+        alt = other()
+        facts[name] = alt.system.exposure.fact(name) if alt is not None else ExposureFact.not_stated()
+        if alt is not None and (d.value is not FactValue.NOT_STATED or facts[name].value is not FactValue.NOT_STATED):
+            tally.fallbacks.append(f"fact:{name}")
     mitigations: list[Mitigation] = []
     for m in s.mitigations:
-        ev = _grounded(m.evidence, verify, tally)
+        if m.kind in {x.kind for x in mitigations}:
+            continue
+        ev = _grounded([m.quote], verify, tally)
         if ev:
-            mitigations.append(Mitigation(kind=m.kind, description=m.description, evidence=ev))
+            mitigations.append(Mitigation(kind=m.kind, description=ev[0].quote[:300], evidence=ev))
+            continue
+        alt = other()
+        same = next((x for x in alt.system.mitigations if x.kind == m.kind and x.evidence), None) if alt is not None else None
+        if same is not None:
+            mitigations.append(same)
+            tally.fallbacks.append(f"mitigation:{m.kind.value}")
+    layers: list[LayerStatement] = []
+    for d in s.layers:
+        ev = _grounded(d.quotes, verify, tally)
+        if ev and d.layer not in {x.layer for x in layers}:
+            layers.append(LayerStatement(layer=d.layer, stated=ev[0].quote[:400], evidence=ev))
+    layers.sort(key=lambda x: x.layer.value)
     system = SystemProfile(
         kind=kind,
         name=s.name or "unnamed",
@@ -255,31 +316,32 @@ def to_profile(draft: ExtractionDraft, verify: Verifier) -> tuple[AgenticProfile
         output_modalities=list(dict.fromkeys(s.output_modalities)),
         underlying_models=[m for m in dict.fromkeys(s.underlying_models) if m],
         layers=layers,
-        exposure=exposure,
+        exposure=ExposureFacts(**facts),
         mitigations=mitigations,
         kind_evidence=kind_evidence,
+        from_heuristic=list(tally.fallbacks),
     )
     factors: list[FactorAssessment] = []
     for key in FACTOR_ORDER:
         d = getattr(draft.factors, key.value)
-        ev = _grounded(d.evidence, verify, tally)
-        if ev and d.stated:
+        ev = _grounded(d.quotes, verify, tally)
+        if ev:
             factors.append(
                 FactorAssessment(
                     key=key, name=FACTOR_NAMES[key], value=float(d.value), status=FactorStatus.STATED,
                     rationale=d.rationale, evidence=ev, floor_applied=False,
                 )
             )
-        else:
-            tally.floored.append(key)
-            floor = rubric.floor(kind, key)
-            why = "No grounded evidence in the listing; the value is the floor for this kind of system."
-            if d.rationale and float(d.value) != floor:
-                why += f" (The model proposed {d.value} without a verifiable quote: {d.rationale})"
-            factors.append(
-                FactorAssessment(
-                    key=key, name=FACTOR_NAMES[key], value=floor, status=FactorStatus.NOT_STATED,
-                    rationale=why[:800], evidence=[], floor_applied=True,
-                )
+            continue
+        tally.floored.append(key)
+        floor = rubric.floor(kind, key)
+        why = "No grounded evidence in the listing; the value is the floor for this kind of system."
+        if d.rationale and float(d.value) != floor:
+            why += f" (The model proposed {d.value} without a verifiable quote: {d.rationale})"
+        factors.append(
+            FactorAssessment(
+                key=key, name=FACTOR_NAMES[key], value=floor, status=FactorStatus.NOT_STATED,
+                rationale=why[:800], evidence=[], floor_applied=True,
             )
+        )
     return AgenticProfile(system=system, factors=factors), tally
