@@ -8,7 +8,6 @@ reader (or a rerun after a kill) never sees half a file; leftover temp files are
 from __future__ import annotations
 
 import csv
-import html
 import io
 import json
 from collections.abc import Iterable
@@ -17,12 +16,10 @@ from pathlib import Path
 
 from analyzer.atomic import TEMP_SUFFIX, write_atomic
 from analyzer.models import Analysis
-from analyzer.report import EXTENSIONS
+from analyzer.report import EXTENSIONS, escape
 
 REPORTS_DIR = "reports"
 INDEX_FIELDS = ("position", "name", "source", "kind", "score", "band", "factor_sum", "status", "error", "files", "content_hash", "attempts")
-# Spreadsheets run cells that start with these as formulas; names come from untrusted listings.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def remove_stale_temp_files(out_dir: Path) -> int:
@@ -130,12 +127,6 @@ def write_combined(out_dir: Path, rows: list[IndexRow]) -> list[str]:
     return written
 
 
-def _safe_cell(value: object) -> object:
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
-
-
 def _csv(rows: list[IndexRow]) -> str:
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
@@ -143,7 +134,7 @@ def _csv(rows: list[IndexRow]) -> str:
     for r in rows:
         d = r.as_dict()
         d["files"] = ";".join(r.files)
-        writer.writerow([_safe_cell("" if d[f] is None else d[f]) for f in INDEX_FIELDS])
+        writer.writerow([escape.csv_cell("" if d[f] is None else d[f]) for f in INDEX_FIELDS])  # names are untrusted: no formulas
     return buf.getvalue()
 
 
@@ -155,8 +146,8 @@ def _sum_text(r: IndexRow) -> str:
     return "unknown" if r.factor_sum is None else f"{r.factor_sum:.1f}"
 
 
-def _md_cell(text: object) -> str:
-    return str(text).replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ").replace("\r", " ")
+# Names, sources and errors come from untrusted listings and servers: escaped for each format.
+_md_cell = escape.md_cell
 
 
 def _report_link(r: IndexRow, preferred: tuple[str, ...]) -> str | None:
@@ -174,7 +165,7 @@ def _markdown(rows: list[IndexRow], counts: dict[str, int], title: str) -> str:
         lines += ["| # | Name | Kind | AIVSS | Band | Factor sum | Report |", "|---:|---|---|---:|---|---:|---|"]
         for i, r in enumerate(scored, start=1):
             link = _report_link(r, ("md", "html", "json"))
-            report = f"[{_md_cell(link.rsplit('/', 1)[-1])}]({link})" if link else ""
+            report = escape.md_link(link.rsplit("/", 1)[-1], link) if link else ""
             lines.append(f"| {i} | {_md_cell(r.name)} | {_md_cell(r.kind or 'unknown')} | {_score_text(r)} | {r.band} | {_sum_text(r)} | {report} |")
         lines.append("")
     failed = [r for r in rows if r.status == "failed"]
@@ -198,7 +189,7 @@ _CSS = (
 
 
 def _html(rows: list[IndexRow], counts: dict[str, int], title: str) -> str:
-    e = html.escape
+    e = escape.html_text
     parts = [
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
@@ -213,7 +204,7 @@ def _html(rows: list[IndexRow], counts: dict[str, int], title: str) -> str:
         parts.append("<table><thead><tr><th>#</th><th>Name</th><th>Kind</th><th>AIVSS</th><th>Band</th><th>Factor sum</th><th>Report</th></tr></thead><tbody>")
         for i, r in enumerate(scored, start=1):
             link = _report_link(r, ("html", "md", "json"))
-            report = f'<a href="{e(link)}">{e(link.rsplit("/", 1)[-1])}</a>' if link else ""
+            report = f'<a href="{e(escape.safe_url(link))}">{e(link.rsplit("/", 1)[-1])}</a>' if link else ""
             parts.append(
                 f'<tr><td class="num">{i}</td><td>{e(r.name)}</td><td>{e(r.kind or "unknown")}</td>'
                 f'<td class="num {e(r.band)}">{_score_text(r)}</td><td class="{e(r.band)}">{e(r.band)}</td>'

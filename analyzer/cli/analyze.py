@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from analyzer.cli.llm_args import add_llm_arguments, llm_options_from_args
+from analyzer.report.escape import terminal_line
 from analyzer.cli.output import FORMATS, choose_format, emit
 from analyzer.cli.scoring_args import add_scoring_arguments, scoring_options_from_args
 from analyzer.cli.threshold_args import add_threshold_arguments, gate, threshold_from_args
@@ -79,8 +80,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"analyzer: extractor: {analysis.run.provider}" + (f" ({analysis.run.model})" if analysis.run.model else ""), file=sys.stderr)
         for w in analysis.warnings:
             if w.severity.value in ("warning", "error"):
-                print(f"analyzer: {w.severity.value}: {w.message}", file=sys.stderr)
+                print(f"analyzer: {w.severity.value}: {terminal_line(w.message)}", file=sys.stderr)
     if analysis.failed:
-        print(f"analyzer: error: extraction failed: {analysis.extraction.error} — the report shows the risk as unknown", file=sys.stderr)
+        print(f"analyzer: error: extraction failed: {terminal_line(analysis.extraction.error)} — the report shows the risk as unknown", file=sys.stderr)
         return 4
     return gate([analysis], threshold)

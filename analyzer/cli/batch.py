@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from analyzer.cli.llm_args import add_llm_arguments, llm_options_from_args
+from analyzer.report.escape import terminal_line
 from analyzer.cli.threshold_args import add_threshold_arguments, report_breaches, threshold_from_args
 from analyzer.errors import ConfigError, InputError
 
@@ -179,7 +180,7 @@ def _print_summary(report: BatchReport, out_dir: Path, *, quiet: bool) -> None:
             file=err,
         )
     for source, error in report.failures[:20]:
-        print(f"analyzer: failed: {source}: {error}", file=err)
+        print(f"analyzer: failed: {terminal_line(source)}: {terminal_line(error)}", file=err)
     if len(report.failures) > 20:
         print(f"analyzer: ... and {len(report.failures) - 20} more failures: see {out_dir / 'index.csv'}", file=err)
     if quiet:

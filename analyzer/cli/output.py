@@ -8,6 +8,7 @@ from pathlib import Path
 from analyzer.atomic import write_atomic
 from analyzer.errors import InputError
 from analyzer.report import FORMATS
+from analyzer.report.escape import terminal
 
 __all__ = ["FORMATS", "choose_format", "emit"]
 
@@ -27,6 +28,8 @@ def choose_format(fmt: str | None, out: str | None) -> str:
 
 def emit(text: str, out: str | None) -> None:
     if not out or out == "-":
+        if sys.stdout.isatty():  # a terminal runs escape sequences: a listing must not drive it
+            text = terminal(text)
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
         return
     try:

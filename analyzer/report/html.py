@@ -1,26 +1,24 @@
 """HTML report: one self-contained page (inline CSS, no scripts, fonts or remote resources) to read and print.
 
-Every listing-derived string goes through `esc` (html.escape). The page shell and stylesheet live in
+Every listing-derived string goes through `esc` (analyzer.report.escape.html_text). The page shell and stylesheet live in
 analyzer/data/report_template.html; this module builds the body.
 """
 
 from __future__ import annotations
 
-import html
 from functools import cache
 from importlib import resources
 from string import Template
 
 from analyzer.models import Analysis, Band, Evidence, FactorAssessment, LayerStatus, MaestroLayer
-from analyzer.report import common
+from analyzer.report import common, escape
 from analyzer.sentences import display_quote
 from analyzer.text import plural
 
 TEMPLATE_FILE = "report_template.html"
 
 
-def esc(value: str) -> str:
-    return html.escape(value, quote=True)
+esc = escape.html_text  # bidi/control characters removed, then html.escape (analyzer/report/escape.py)
 
 
 @cache

@@ -1,34 +1,21 @@
 """Markdown report: the reference page's layout, plus evidence, derivation, warnings and provenance.
 
-Listing-derived text is untrusted: it is put on one line and HTML-escaped so that a Markdown viewer
-that renders inline HTML shows `<script>` as text; table cells also escape `|`.
+Listing-derived text is untrusted: it goes through analyzer.report.escape (one line, no raw HTML, no
+images or links, no bidi or control characters; table cells also escape `|`).
 """
 
 from __future__ import annotations
 
-import re
-
 from analyzer.models import Analysis, Evidence, LayerStatus
-from analyzer.report import common
+from analyzer.report import common, escape
 from analyzer.sentences import display_quote
 from analyzer.text import plural
 
 
-def text(value: str) -> str:
-    """Untrusted text for a Markdown paragraph or list item (angle brackets escaped: no raw HTML)."""
-    return re.sub(r"\s+", " ", value).strip().replace("<", "&lt;").replace(">", "&gt;")
-
-
-def cell(value: str) -> str:
-    """Untrusted text for a Markdown table cell."""
-    return text(value).replace("|", "\\|") or " "
-
-
-def code(value: str) -> str:
-    """Inline code span that survives backticks inside the value."""
-    value = re.sub(r"\s+", " ", value).strip()
-    fence = "``" if "`" in value else "`"
-    return f"{fence} {value} {fence}" if fence == "``" else f"`{value}`"
+# One escaping module for every format (analyzer/report/escape.py); short local names for this renderer.
+text = escape.md_text
+cell = escape.md_cell
+code = escape.md_code
 
 
 def _evidence_line(ev: Evidence) -> str:
