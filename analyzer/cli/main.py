@@ -14,7 +14,6 @@ import sys
 from typing import NoReturn
 
 from analyzer import __version__
-from analyzer.report.escape import terminal_line
 from analyzer.errors import AnalyzerError
 
 COMMANDS = ("analyze", "score", "aivss", "schema", "fetch", "eval", "batch", "serve")
@@ -97,6 +96,8 @@ def main(argv: list[str] | None = None) -> int:
     except AnalyzerError as exc:
         if args.debug:
             raise
+        from analyzer.report.escape import terminal_line
+
         print(f"analyzer: error: {terminal_line(exc)}", file=sys.stderr)  # CR/LF or escapes from a URL stay visible, one line
         return exc.exit_code
     except KeyboardInterrupt:
@@ -107,6 +108,8 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # the last line of defence: one line, never a traceback
         if args.debug:
             raise
+        from analyzer.report.escape import terminal_line
+
         print(f"analyzer: internal error: {type(exc).__name__}: {terminal_line(exc)} (re-run with --debug for the traceback)", file=sys.stderr)
         return 1
 
