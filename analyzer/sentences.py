@@ -25,6 +25,7 @@ _LIST_MARK = re.compile(r"[ \t]{0,12}(?:[-*+•]|\d{1,3}[.)])[ \t]+")
 _HEADING = re.compile(r"[ \t]{0,3}#{1,6}(?:[ \t]|$)")
 _SETEXT = re.compile(r"[ \t]{0,3}(?:=+|-+)[ \t]*$")
 _FENCE = re.compile(r"[ \t]{0,3}(?:```|~~~)")
+_BOLD_LINE = re.compile(r"[ \t]{0,3}(?:\*\*|__)[^*_\n]{1,80}(?:\*\*|__)[ \t]*:?[ \t]*$")  # "**Training Procedure**": a heading
 _RULE = re.compile(r"[ \t]{0,3}(?:(?:\*[ \t]*){3,}|(?:-[ \t]*){3,}|(?:_[ \t]*){3,})$")
 _OPENERS = {"(": ")", "[": "]"}
 _CLOSERS = "\"'”’*_"
@@ -59,6 +60,8 @@ def _line_kind(line: str) -> str:
         return "row"
     if _RULE.match(line):
         return "rule"
+    if _BOLD_LINE.match(line):
+        return "heading"
     if _LIST_MARK.match(line):
         return "item"
     if stripped.startswith(">"):
@@ -196,8 +199,10 @@ def _split_block(text: str, start: int, end: int, kind: str) -> list[Unit]:
     for i in range(start, end):
         depth += inside[i - start]
         ch = text[i]
-        if ch not in ".!?" or depth > 0:
+        if ch not in ".!?":
             continue
+        if depth > 0 and not (text.startswith("**", i + 1) and (i + 3 >= end or text[i + 3].isspace())):
+            continue  # inside a parenthesis, code span or bold run, unless it ends the bold run: "**Done.** Next"
         close = i + 1  # closing quotes or emphasis that belong to the sentence: 'said "hi."', '**Done.**'
         while close < end and close - i <= 3 and text[close] in _CLOSERS:
             close += 1

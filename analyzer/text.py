@@ -165,7 +165,8 @@ def first_sentence(text: str) -> str:
 # that …", "X (coding agent) …". Announcements, calls to action, badges and benchmark lines do not.
 _DEFINES = re.compile(
     r"\b(?:is|are)\s+(?:an?|the|your|our)\s|\b(?:is|are)\s+(?:open[- ]source|lightweight|fast|simple|minimal|multimodal)\b"
-    r"|^(?:an?|the)\s+\S|\bprovides\s|\blets\s+(?:you|your)\b|\benables\s|\ballows\s|\bhelps\s|\bturns\s|\bserves\s+as\b",
+    r"|^(?:an?|the)\s+\S|\b(?:provides|lets|enables|allows|helps|turns|connects|automates|enhances|gives|creates|implements|exposes|powers"
+    r"|orchestrates|serves\s+as)\s",
     re.IGNORECASE,
 )
 _NOT_DEFINING = re.compile(
@@ -173,6 +174,11 @@ _NOT_DEFINING = re.compile(
     r"|(?:join|visit|follow|star|check out|see|read) (?:us|our|the)\b|benchmarks? (?:run|were|are)|all benchmarks|release[sd]? (?:of|on)\b|🔥|🎉|📢|🚀)",
     re.IGNORECASE,
 )
+
+
+def is_announcement(sentence: str) -> bool:
+    """An announcement, call to action or benchmark line ("1.0 is almost here", "accepted by EMNLP")."""
+    return bool(_NOT_DEFINING.search(sentence))
 
 
 def is_defining_sentence(sentence: str) -> bool:
@@ -190,6 +196,7 @@ __all__ = [
     "article_slips",
     "capitalise",
     "first_sentence",
+    "is_announcement",
     "is_defining_sentence",
     "join",
     "kind_phrase",

@@ -22,10 +22,10 @@ from analyzer.extract.heuristic.system import (
     kind_metadata_evidence,
     mitigations,
     modalities,
-    summary,
     system_name,
     underlying_models,
 )
+from analyzer.extract.heuristic.summary import summary
 from analyzer.extract.heuristic.textscan import ScanText, verify_quote
 from analyzer.extract.injection import detect_injection
 from analyzer.models import EXPOSURE_FACTS, AgenticProfile, Evidence, ExposureFact, ExtractionOutcome, FactSource, Kind, Listing, Modality, SystemProfile

@@ -6,10 +6,8 @@ import re
 
 from analyzer.extract.heuristic.rules import FlagRule, Rules
 from analyzer.extract.heuristic.textscan import Match, ScanText, metadata_evidence
-from analyzer.fetch.parse import plain_text
 from analyzer.models import (
     EXPOSURE_FACTS,
-    KIND_LABELS,
     Evidence,
     ExposureFact,
     ExposureFacts,
@@ -27,8 +25,6 @@ _DEVELOPER_TEXT = re.compile(
 )
 _DEVELOPER_KEYS = ("author", "developer", "organization", "owner", "publisher")
 _BASE_MODEL_KEYS = ("base_model", "base_model.0")
-_DEFINES = re.compile(r"\b(?:is|are)\s+(?:an?|the|your|our)\b|\b(?:provides|enables|lets you|helps|allows)\b", re.I)
-_SENTENCE = re.compile(r"[A-Z][^\n|]{30,400}?[.!?](?=\s|$)")
 _MAX_MODELS = 8
 
 
@@ -124,21 +120,6 @@ def developer(scan: ScanText) -> str | None:
             return values[0][:200]
     m = _DEVELOPER_TEXT.search(scan.prose)
     return m.group(1).strip()[:200] if m else None
-
-
-def summary(scan: ScanText, kind: Kind, name: str) -> str:
-    """Kind label plus the first real sentence of prose near the top."""
-    lead = scan.prose[:6000]
-    sentences = [m.group(0).strip() for m in _SENTENCE.finditer(lead) if " " in m.group(0).strip()]
-    # Prefer the sentence that defines the system ("Mem0 is a memory layer …") over whatever prose
-    # happens to come first (a benchmark footnote, a changelog line).
-    first_word = name.split()[0].lower() if name.split() else ""
-    about = [t for t in sentences if first_word and t.lower().startswith(first_word)]
-    defining = [t for t in about if _DEFINES.search(t)]
-    sentence = (defining or sentences or [""])[0]
-    label = KIND_LABELS[kind]
-    text = f"{name} ({label})." + (f" {plain_text(sentence)}" if sentence else "")
-    return text[:800]
 
 
 def underlying_models(scan: ScanText, rules: Rules) -> list[str]:
