@@ -52,8 +52,8 @@ def _line_around(text: str, start: int, end: int) -> str:
     return text[left:right].strip()
 
 
-def detect_injection(listing: Listing) -> list[AnalysisWarning]:
-    """Warnings (code 'prompt_injection') for each passage addressed to an AI reader, quote in `detail`."""
+def _passages(listing: Listing) -> tuple[list[tuple[int, InjectionPattern, str]], list[tuple[int, int]]]:
+    """Each hit (offset, pattern, quote) and the text spans the flagged passages cover."""
     patterns, hidden = load_patterns()
     text = listing.text
     hits: list[tuple[int, InjectionPattern, str]] = []
@@ -74,6 +74,20 @@ def detect_injection(listing: Listing) -> list[AnalysisWarning]:
             line_end = text.find("\n", m.end())
             covered.append((text.rfind("\n", 0, m.start()) + 1, len(text) if line_end < 0 else line_end))
     hits.sort(key=lambda h: (h[0], h[1].id))
+    return hits, covered
+
+
+def injection_spans(listing: Listing) -> list[tuple[int, int]]:
+    """(start, end) offsets in `listing.text` of every passage addressed to AI readers, in order.
+
+    No extractor may take evidence from inside them: a sentence written to instruct the analyser is not
+    a statement about the system."""
+    return sorted(_passages(listing)[1])
+
+
+def detect_injection(listing: Listing) -> list[AnalysisWarning]:
+    """Warnings (code 'prompt_injection') for each passage addressed to an AI reader, quote in `detail`."""
+    hits, _ = _passages(listing)
     # One warning per kind of appeal, quoting each passage: four lines of one "sign up as an agent"
     # section are one finding for the analyst, not four.
     grouped: dict[str, tuple[InjectionPattern, list[str]]] = {}
@@ -98,4 +112,4 @@ def detect_injection(listing: Listing) -> list[AnalysisWarning]:
     return warnings
 
 
-__all__ = ["CODE", "detect_injection", "load_patterns"]
+__all__ = ["CODE", "detect_injection", "injection_spans", "load_patterns"]

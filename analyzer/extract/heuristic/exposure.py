@@ -1,0 +1,424 @@
+"""Exposure facts (tri-state) and mitigations from phrase rules plus sentence logic.
+
+Phrase rules (analyzer/data/exposure_rules.yaml) say which wordings state a capability; this module
+decides whether a matched sentence really states it of the system itself:
+- a negated clause ("does not run code", "no built-in safety filter", "without approval") is no evidence
+  for the capability (and a rule written as a negation is evidence for a stated "no");
+- advice to the user ("deploy it behind your own guardrails", "we recommend ...") is not a safeguard the
+  system provides, nor a default approval step;
+- an optional or opt-in mode is not a default ("you can require approval", "--ask flag");
+- a question, or a sentence inside a passage the injection detector flagged, is never evidence.
+Facts the rules do not settle come from the kind (rubric: a model's actions are the host's exposure)
+or stay not_stated: "not stated" is never silently "no".
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+import yaml
+
+from analyzer.errors import ConfigError
+from analyzer.extract.heuristic.fastre import FastPattern
+from analyzer.extract.heuristic.textscan import Match, ScanText
+from analyzer.models import EXPOSURE_FLAGS, Evidence, Kind, MitigationKind
+
+RULES_FILE = "exposure_rules.yaml"
+YES, NO, NOT_STATED = "yes", "no", "not_stated"
+FACT_VALUES = (YES, NO, NOT_STATED)
+MAX_EVIDENCE = 2
+_HITS_PER_RULE = 25  # a rule's early matches may all be rejected by the sentence logic
+
+# Where one clause ends and the next begins: negation does not reach across these.
+_CLAUSE_BREAK = re.compile(
+    r"[;:()\[\]\u2014\u2013]|\s-\s|\bbut\b|\bhowever\b|\bwhile\b|\bwhereas\b|\balthough\b|\bthough\b|\binstead\b"
+    r"|,\s+(?:and\s+|so\s+|then\s+)?(?:it|we|you|they|this|which|that)\b",
+    re.IGNORECASE,
+)
+_LEAD_MARKUP = re.compile(r"^[\s>*_`#|•\-+\d.)]*")
+
+
+@dataclass(frozen=True)
+class PhraseRule:
+    id: str
+    target: str  # fact name or mitigation kind
+    polarity: str  # "yes" / "no" for a fact, "mitigation" for a safeguard
+    pattern: FastPattern
+    include_code: bool
+    kinds: frozenset[Kind] | None  # None: every kind
+    default_only: bool  # the statement must be a default, not an optional mode
+
+    def applies_to(self, kind: Kind) -> bool:
+        return self.kinds is None or kind in self.kinds
+
+
+@dataclass(frozen=True)
+class Cues:
+    negation_before: re.Pattern[str]
+    negation_after: re.Pattern[str]
+    advice: re.Pattern[str]
+    advice_clause: re.Pattern[str]
+    optional: re.Pattern[str]
+    hedge: re.Pattern[str]
+    hedge_before: re.Pattern[str]
+    other_subject: re.Pattern[str]
+    aspiration: re.Pattern[str]
+    user_action: re.Pattern[str]
+    setup_instruction: re.Pattern[str]
+    ignored_section: re.Pattern[str]
+    contribution: re.Pattern[str]
+
+
+@dataclass(frozen=True)
+class KindDefault:
+    value: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class ClosedToolList:
+    """A tool whose listing enumerates its tools can do nothing else: unmatched facts are "no"."""
+
+    kinds: frozenset[Kind]
+    heading: re.Pattern[str]  # a Markdown heading line naming the tool list
+    facts: tuple[str, ...]
+    reason: str
+
+
+@dataclass(frozen=True)
+class ExposureRules:
+    fact_rules: dict[str, tuple[PhraseRule, ...]]  # per fact: yes rules first, then no rules
+    mitigation_rules: tuple[PhraseRule, ...]
+    descriptions: dict[MitigationKind, str]
+    kind_defaults: dict[Kind, dict[str, KindDefault]]
+    cues: Cues
+    closed_tool_list: ClosedToolList | None = None
+
+    def all_rules(self) -> tuple[PhraseRule, ...]:
+        return (*(r for rules in self.fact_rules.values() for r in rules), *self.mitigation_rules)
+
+    def without(self, dropped: Iterable[PhraseRule]) -> ExposureRules:
+        """The same rules with some phrase rules switched off (held-out calibration)."""
+        gone = set(dropped)
+        return ExposureRules(
+            fact_rules={f: tuple(r for r in rules if r not in gone) for f, rules in self.fact_rules.items()},
+            mitigation_rules=tuple(r for r in self.mitigation_rules if r not in gone),
+            descriptions=self.descriptions,
+            kind_defaults=self.kind_defaults,
+            cues=self.cues,
+            closed_tool_list=self.closed_tool_list,
+        )
+
+
+@dataclass(frozen=True)
+class FactFinding:
+    """One exposure fact as the listing states it (or as the kind settles it)."""
+
+    fact: str
+    value: str  # yes / no / not_stated
+    evidence: tuple[Evidence, ...]
+    source: str  # "stated" (a verified quote), "kind" (the rubric's principle for the kind), "not_stated"
+    rule: str | None  # id of the phrase rule that decided it
+    reason: str
+
+
+@dataclass(frozen=True)
+class MitigationFinding:
+    kind: MitigationKind
+    description: str
+    evidence: tuple[Evidence, ...]
+    rule: str
+
+
+@dataclass(frozen=True)
+class ExposureFindings:
+    facts: dict[str, FactFinding]
+    mitigations: tuple[MitigationFinding, ...]
+
+    def values(self) -> dict[str, str]:
+        return {name: f.value for name, f in self.facts.items()}
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def _compile(source: str, where: str) -> FastPattern:
+    try:
+        return FastPattern(source)
+    except re.error as exc:
+        raise ConfigError(f"{RULES_FILE}: bad pattern in {where}: {exc}", hint="fix the regular expression") from None
+
+
+def _cue(source: str, where: str) -> re.Pattern[str]:
+    try:
+        return re.compile(source, re.IGNORECASE)
+    except re.error as exc:
+        raise ConfigError(f"{RULES_FILE}: bad pattern in cues.{where}: {exc}", hint="fix the regular expression") from None
+
+
+def _kinds(item: dict, groups: dict[str, list[str]], where: str) -> frozenset[Kind] | None:
+    def expand(names: object) -> set[Kind]:
+        out: set[Kind] = set()
+        for name in names if isinstance(names, list) else [names]:
+            for k in groups.get(str(name), [str(name)]):
+                try:
+                    out.add(Kind(k))
+                except ValueError:
+                    raise ConfigError(f"{RULES_FILE}: unknown kind or group {name!r} in {where}", hint="use a kind or a name from `groups`") from None
+        return out
+
+    if "kinds" in item:
+        return frozenset(expand(item["kinds"]))
+    if "not_kinds" in item:
+        return frozenset(set(Kind) - expand(item["not_kinds"]))
+    return None
+
+
+def _rule(item: dict, target: str, polarity: str, groups: dict[str, list[str]], where: str) -> PhraseRule:
+    patterns = item.get("patterns") or []
+    if not patterns:
+        raise ConfigError(f"{RULES_FILE}: {where} has no patterns", hint="give at least one pattern")
+    return PhraseRule(
+        id=str(item.get("id", target)),
+        target=target,
+        polarity=polarity,
+        pattern=_compile("|".join(f"(?:{p})" if not str(p).startswith("\\b") else str(p) for p in patterns), where),
+        include_code=bool(item.get("code", False)),
+        kinds=_kinds(item, groups, where),
+        default_only=bool(item.get("default_only", False)),
+    )
+
+
+def parse_rules(raw: dict) -> ExposureRules:
+    groups: dict[str, list[str]] = {str(k): [str(x) for x in v] for k, v in (raw.get("groups") or {}).items()}
+    facts_raw = raw.get("facts") or {}
+    unknown = set(facts_raw) - set(EXPOSURE_FLAGS)
+    if unknown:
+        raise ConfigError(f"{RULES_FILE}: unknown exposure facts {sorted(unknown)}", hint=f"use one of {', '.join(EXPOSURE_FLAGS)}")
+    fact_rules: dict[str, tuple[PhraseRule, ...]] = {}
+    for fact in EXPOSURE_FLAGS:
+        entry = facts_raw.get(fact) or {}
+        rules = [
+            _rule(item, fact, polarity, groups, f"facts.{fact}.{polarity}[{i}]")
+            for polarity in (YES, NO)
+            for i, item in enumerate(entry.get(polarity) or [])
+        ]
+        fact_rules[fact] = tuple(rules)
+    mitigation_rules: list[PhraseRule] = []
+    descriptions: dict[MitigationKind, str] = {}
+    for name, item in (raw.get("mitigations") or {}).items():
+        try:
+            kind = MitigationKind(name)
+        except ValueError:
+            raise ConfigError(f"{RULES_FILE}: unknown mitigation kind {name!r}", hint=f"use one of {', '.join(m.value for m in MitigationKind)}") from None
+        descriptions[kind] = str(item.get("description", name))[:300]
+        mitigation_rules.append(_rule({"id": name, **item}, name, "mitigation", groups, f"mitigations.{name}"))
+    kind_defaults: dict[Kind, dict[str, KindDefault]] = {k: {} for k in Kind}
+    for name, table in (raw.get("kind_defaults") or {}).items():
+        for kind in _kinds({"kinds": name}, groups, f"kind_defaults.{name}") or ():
+            for fact, spec in table.items():
+                if fact not in EXPOSURE_FLAGS or spec.get("value") not in FACT_VALUES:
+                    raise ConfigError(f"{RULES_FILE}: bad kind default {name}.{fact}", hint="a known fact with value yes, no or not_stated")
+                kind_defaults[kind][fact] = KindDefault(str(spec["value"]), str(spec.get("reason", "")))
+    cues_raw = raw.get("cues") or {}
+    try:
+        cues = Cues(**{name: _cue(str(cues_raw[name]), name) for name in Cues.__dataclass_fields__})
+    except KeyError as exc:
+        raise ConfigError(f"{RULES_FILE}: cues.{exc.args[0]} is missing", hint="define every sentence cue") from None
+    closed = None
+    if raw.get("closed_tool_list"):
+        c = raw["closed_tool_list"]
+        facts = tuple(str(f) for f in c.get("facts") or ())
+        if set(facts) - set(EXPOSURE_FLAGS):
+            raise ConfigError(f"{RULES_FILE}: closed_tool_list names unknown facts {sorted(set(facts) - set(EXPOSURE_FLAGS))}", hint="use exposure fact names")
+        heading = _cue(r"^#{1,6}[ \t]+(?:[^\w\n]+[ \t]*)?(?:" + str(c["heading"]) + r")[ \t#]*$", "closed_tool_list.heading")
+        closed = ClosedToolList(_kinds(c, groups, "closed_tool_list") or frozenset(), re.compile(heading.pattern, re.IGNORECASE | re.MULTILINE), facts, str(c.get("reason", "")))
+    return ExposureRules(fact_rules, tuple(mitigation_rules), descriptions, kind_defaults, cues, closed)
+
+
+@cache
+def load_exposure_rules() -> ExposureRules:
+    text = resources.files("analyzer.data").joinpath(RULES_FILE).read_text("utf-8")
+    return parse_rules(yaml.safe_load(text))
+
+
+# --------------------------------------------------------------------------- sentence logic
+
+
+@dataclass(frozen=True)
+class _Sentence:
+    text: str  # the quote (the sentence around the match)
+    before: str  # the clause up to the match
+    after: str  # the rest of the sentence after the match
+    clause: str  # the clause holding the match
+
+
+def _sentence(scan: ScanText, hit: Match) -> _Sentence:
+    quote = hit.quote
+    rel_start = max(0, min(len(quote), hit.start - hit.quote_start))
+    rel_end = max(rel_start, min(len(quote), hit.end - hit.quote_start))
+    head = quote[:rel_start]
+    breaks = list(_CLAUSE_BREAK.finditer(head))
+    clause_start = breaks[-1].end() if breaks else 0
+    tail = quote[rel_end:]
+    nxt = _CLAUSE_BREAK.search(tail)
+    clause_end = rel_end + (nxt.start() if nxt else len(tail))
+    return _Sentence(quote, quote[clause_start:rel_start], tail, quote[clause_start:clause_end])
+
+
+def _names_other_product(scan: ScanText, hit: Match, name: str | None) -> bool:
+    """The match is part of the system's own name ("Open WebUI"), or its sentence starts with another
+    product's bold name ("**OtherTool** gives you full-computer autonomy ...")."""
+    if not name:
+        return False
+    text = scan.text
+    lowered_name = name.lower()
+    window = text[max(0, hit.start - len(name)) : hit.end + len(name)].lower()
+    at = window.find(lowered_name)
+    offset = max(0, hit.start - len(name))
+    if at >= 0 and offset + at <= hit.start and hit.end <= offset + at + len(name):
+        return True
+    line_start = text.rfind("\n", 0, hit.quote_start) + 1
+    lead = _BOLD_LEAD.match(text, line_start, max(hit.start, hit.quote_start + 1))
+    if lead is None:
+        return False
+    own = {w for w in re.findall(r"\w+", lowered_name) if len(w) > 2}
+    other = {w for w in re.findall(r"\w+", lead.group(1).lower()) if len(w) > 2}
+    return bool(other) and not (own & other)
+
+
+# "**OtherTool** gives you ...": a capitalised bold name followed by its verb (not a "**Label:**").
+_BOLD_LEAD = re.compile(r"[\s>*\-+]*\*\*([A-Z][\w.+-]*(?: [A-Z][\w.+-]*){0,3})\*\*[ \t]+(?=(?:[a-z]+s|is|are|has|have|can|will)\b)")
+
+
+def rejection(
+    scan: ScanText, hit: Match, rule: PhraseRule, cues: Cues, blocked: Sequence[tuple[int, int]] = (), name: str | None = None
+) -> str | None:
+    """Why a matched sentence does not state the rule's fact of the system itself (None: it does)."""
+    quote_end = hit.quote_start + len(hit.quote)
+    if any(a < quote_end and hit.quote_start < b for a, b in blocked):
+        return "inside a passage addressed to AI readers"
+    s = _sentence(scan, hit)
+    if s.text.rstrip(" *_`").endswith("?"):
+        return "a question"
+    if cues.ignored_section.search(scan.location(hit.start)) or cues.contribution.search(s.text):
+        return "in a section or sentence that is not about the system's capabilities"
+    if rule.polarity != NO:
+        if cues.negation_before.search(s.before) or cues.negation_after.search(s.after):
+            return "negated"
+        if cues.hedge.search(s.clause) or cues.hedge_before.search(s.before):
+            return "hedged (can be ..., may ...), no stated way"
+        if cues.other_subject.search(s.clause) or _names_other_product(scan, hit, name):
+            return "about another product, or the system's name itself"
+        if cues.aspiration.search(s.text):
+            return "a plan or wish, not a feature"
+    if rule.polarity in (YES, NO):
+        opening = _LEAD_MARKUP.sub("", s.clause).lstrip()
+        if rule.polarity == YES and cues.user_action.search(opening):
+            return "the user is the subject"
+        if cues.setup_instruction.search(_LEAD_MARKUP.sub("", s.text).lstrip()):
+            return "a setup step for the user"
+    if rule.polarity == "mitigation" or rule.default_only:
+        opening = _LEAD_MARKUP.sub("", s.clause).lstrip()
+        sentence_opening = _LEAD_MARKUP.sub("", s.text).lstrip()
+        if cues.advice.search(opening) or cues.advice.search(sentence_opening) or cues.advice_clause.search(s.clause):
+            return "advice to the user, not the system's own"
+    if rule.default_only and cues.optional.search(s.text):
+        return "an optional mode, not the default"
+    return None
+
+
+def _accepted(scan: ScanText, rule: PhraseRule, cues: Cues, blocked: Sequence[tuple[int, int]], name: str | None = None) -> list[Match]:
+    hits = scan.find_all(rule.pattern, include_code=rule.include_code, limit=_HITS_PER_RULE)
+    return [h for h in hits if rejection(scan, h, rule, cues, blocked, name) is None]
+
+
+def _evidence(hits: Iterable[Match]) -> tuple[Evidence, ...]:
+    out: list[Evidence] = []
+    seen: set[str] = set()
+    for h in hits:
+        if h.quote and h.quote not in seen:
+            seen.add(h.quote)
+            out.append(h.evidence())
+        if len(out) >= MAX_EVIDENCE:
+            break
+    return tuple(out)
+
+
+# --------------------------------------------------------------------------- extraction
+
+
+def decide_fact(
+    scan: ScanText, fact: str, kind: Kind, rules: ExposureRules, blocked: Sequence[tuple[int, int]] = (), name: str | None = None
+) -> FactFinding:
+    """yes (a stated capability) beats a stated no, which beats the kind's principle; else not_stated."""
+    by_polarity: dict[str, list[tuple[PhraseRule, list[Match]]]] = {YES: [], NO: []}
+    for rule in rules.fact_rules.get(fact, ()):
+        if not rule.applies_to(kind):
+            continue
+        hits = _accepted(scan, rule, rules.cues, blocked, name)
+        if hits:
+            by_polarity[rule.polarity].append((rule, hits))
+    for polarity in (YES, NO):
+        found = by_polarity[polarity]
+        if found:
+            first_rule = found[0][0]
+            hits = [h for _, hs in found for h in hs[:1]] + [h for _, hs in found for h in hs[1:]]
+            return FactFinding(fact, polarity, _evidence(hits), "stated", first_rule.id, f"stated ({first_rule.id})")
+    default = rules.kind_defaults.get(kind, {}).get(fact)
+    if default is not None:
+        return FactFinding(fact, default.value, (), "kind", None, default.reason)
+    closed = rules.closed_tool_list
+    if closed is not None and kind in closed.kinds and fact in closed.facts:
+        heading = closed.heading.search(scan.prose)
+        if heading is not None:
+            name = heading.group(0).strip("# \t")
+            return FactFinding(fact, NO, (), "kind", None, closed.reason.replace("{heading}", name))
+    return FactFinding(fact, NOT_STATED, (), NOT_STATED, None, "the listing does not state it")
+
+
+def find_mitigations(
+    scan: ScanText, kind: Kind, rules: ExposureRules, blocked: Sequence[tuple[int, int]] = (), name: str | None = None
+) -> tuple[MitigationFinding, ...]:
+    out = []
+    for rule in rules.mitigation_rules:
+        if not rule.applies_to(kind):
+            continue
+        hits = _accepted(scan, rule, rules.cues, blocked, name)
+        if hits:
+            kind_ = MitigationKind(rule.target)
+            out.append(MitigationFinding(kind_, rules.descriptions.get(kind_, rule.target), _evidence(hits[:1]), rule.id))
+    return tuple(out)
+
+
+def find_exposure(
+    scan: ScanText, kind: Kind, rules: ExposureRules | None = None, blocked: Sequence[tuple[int, int]] = (), name: str | None = None
+) -> ExposureFindings:
+    """The eight facts and the stated mitigations.
+
+    `blocked`: text spans flagged as prompt injection (never evidence); `name`: the system's own name, so
+    that the name itself ("Open WebUI") and sentences about other named products are not evidence."""
+    rules = rules or load_exposure_rules()
+    facts = {fact: decide_fact(scan, fact, kind, rules, blocked, name) for fact in EXPOSURE_FLAGS}
+    return ExposureFindings(facts, find_mitigations(scan, kind, rules, blocked, name))
+
+
+__all__ = [
+    "FACT_VALUES",
+    "NO",
+    "NOT_STATED",
+    "YES",
+    "ExposureFindings",
+    "ExposureRules",
+    "FactFinding",
+    "MitigationFinding",
+    "PhraseRule",
+    "find_exposure",
+    "load_exposure_rules",
+    "parse_rules",
+    "rejection",
+]
