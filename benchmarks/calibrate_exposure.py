@@ -47,7 +47,7 @@ from analyzer.extract.heuristic.system import system_name  # noqa: E402
 from analyzer.extract.heuristic.textscan import ScanText  # noqa: E402
 from analyzer.extract.injection import injection_spans  # noqa: E402
 from analyzer.fetch.local import read_local  # noqa: E402
-from analyzer.models import EXPOSURE_FLAGS, Kind  # noqa: E402
+from analyzer.models import EXPOSURE_FACTS, Kind  # noqa: E402
 
 SHORT = {
     "network_service": "net",
@@ -97,8 +97,8 @@ def load_samples(path: Path, gold_kind: bool) -> list[Sample]:
                 scan=scan,
                 blocked=injection_spans(listing),
                 name=system_name(scan),
-                gold={f: d["exposure"][f]["value"] for f in EXPOSURE_FLAGS},
-                gold_quotes={f: d["exposure"][f]["quote"] for f in EXPOSURE_FLAGS},
+                gold={f: d["exposure"][f]["value"] for f in EXPOSURE_FACTS},
+                gold_quotes={f: d["exposure"][f]["quote"] for f in EXPOSURE_FACTS},
                 gold_mitigations={m["kind"] for m in d["mitigations"]},
             )
         )
@@ -140,7 +140,7 @@ class Tally:
 
     def add(self, sample: Sample, found: ExposureFindings) -> None:
         text = sample.scan.text
-        for fact in EXPOSURE_FLAGS:
+        for fact in EXPOSURE_FACTS:
             pred = found.facts[fact]
             gold = sample.gold[fact]
             self.total[fact] += 1
@@ -161,7 +161,7 @@ class Tally:
         return sum(self.correct.values()) / max(1, sum(self.total.values()))
 
     def line(self, label: str) -> str:
-        per = " ".join(f"{SHORT[f]} {self.correct[f] / max(1, self.total[f]):.0%}" for f in EXPOSURE_FLAGS)
+        per = " ".join(f"{SHORT[f]} {self.correct[f] / max(1, self.total[f]):.0%}" for f in EXPOSURE_FACTS)
         yes_p = self.yes_right / max(1, self.yes_pred)
         yes_r = self.yes_right / max(1, self.yes_gold)
         mp = self.mit_right / max(1, self.mit_pred)
@@ -205,7 +205,7 @@ def held_out_drops(samples: list[Sample], rules: ExposureRules, support: dict[st
 def explain(sample: Sample, rules: ExposureRules) -> None:
     print(f"== {sample.slug} ({sample.kind.value})")
     found = find_exposure(sample.scan, sample.kind, rules, sample.blocked, sample.name)
-    for fact in EXPOSURE_FLAGS:
+    for fact in EXPOSURE_FACTS:
         f = found.facts[fact]
         mark = "  " if f.value == sample.gold[fact] else "XX"
         quote = f.evidence[0].quote[:140] if f.evidence else ""
@@ -267,7 +267,7 @@ def main() -> int:
                 explain(s, rules)
         return 0
     kind_note = "gold kind" if args.gold_kind else "detected kind"
-    print(f"{len(samples)} listings, {len(samples) * len(EXPOSURE_FLAGS)} facts ({kind_note}); {len(rules.all_rules())} phrase rules")
+    print(f"{len(samples)} listings, {len(samples) * len(EXPOSURE_FACTS)} facts ({kind_note}); {len(rules.all_rules())} phrase rules")
     tally, found = run(samples, rules)
     print(tally.line("in-sample"))
     support = {s.slug: right_on(rules, s) for s in samples}
@@ -280,7 +280,7 @@ def main() -> int:
     print(t_odd.line("held-out odd (even)"))
     pooled = Tally.new()
     for t in (t_even, t_odd):
-        for f in EXPOSURE_FLAGS:
+        for f in EXPOSURE_FACTS:
             pooled.correct[f] += t.correct[f]
             pooled.total[f] += t.total[f]
         for attr in ("yes_pred", "yes_right", "yes_gold", "quoted", "needs_quote", "mit_pred", "mit_right", "mit_gold"):
@@ -292,7 +292,7 @@ def main() -> int:
     print(f"rules right on exactly one listing (dropped by leave-one-out there): {len(single)}: {', '.join(single)}")
     if args.per_listing:
         for s in samples:
-            wrong = [f"{SHORT[f]}:{found[s.slug].facts[f].value}≠{s.gold[f]}" for f in EXPOSURE_FLAGS if found[s.slug].facts[f].value != s.gold[f]]
+            wrong = [f"{SHORT[f]}:{found[s.slug].facts[f].value}≠{s.gold[f]}" for f in EXPOSURE_FACTS if found[s.slug].facts[f].value != s.gold[f]]
             mk = {m.kind.value for m in found[s.slug].mitigations}
             extra, missed = sorted(mk - s.gold_mitigations), sorted(s.gold_mitigations - mk)
             print(f"  {s.slug:<26} {s.kind.value:<30} {' '.join(wrong) or 'ok'}" + (f"  mit+{extra}" if extra else "") + (f"  mit-{missed}" if missed else ""))

@@ -180,7 +180,11 @@ def test_coding_agent_values_and_quotes() -> None:
     tools = profile.factor(FactorKey.DYNAMIC_TOOL_USE)
     assert tools.value is not None and tools.value >= 0.8
     exposure = profile.system.exposure
-    assert exposure.executes_code.yes and exposure.uses_credentials.yes
+    assert exposure.executes_code.yes and exposure.writes_files.yes
+    assert exposure.executes_code.evidence and exposure.executes_code.source.value == "stated"
+    # Only the model provider's key: not a credential for acting on the user's behalf (rubric).
+    assert exposure.uses_credentials.value.value == "not_stated"
+    assert exposure.network_service.value.value == "no"  # a terminal agent, no server described
     mitigation_kinds = {m.kind.value for m in profile.system.mitigations}
     assert {"sandbox", "approval_gate"} <= mitigation_kinds
 

@@ -18,7 +18,7 @@ from analyzer.extract.heuristic.exposure import NO, NOT_STATED, YES, find_exposu
 from analyzer.extract.heuristic.textscan import ScanText
 from analyzer.extract.injection import injection_spans
 from analyzer.fetch.parse import build_listing
-from analyzer.models import EXPOSURE_FLAGS, Kind, MitigationKind
+from analyzer.models import EXPOSURE_FACTS, Kind, MitigationKind
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 EXPOSURE_GOLD = REPO_ROOT.parent / "shared" / "evals" / "exposure-dev.jsonl"
@@ -42,7 +42,7 @@ def mitigation_kinds(text: str, kind: Kind = Kind.CODING_AGENT) -> set[Mitigatio
 
 def test_every_fact_is_tri_state_and_unstated_is_not_no() -> None:
     found, _ = facts("# Quillkit\n\nQuillkit helps teams write release notes.\n")
-    assert set(found.facts) == set(EXPOSURE_FLAGS)
+    assert set(found.facts) == set(EXPOSURE_FACTS)
     assert all(f.value == NOT_STATED and not f.evidence for f in found.facts.values())
 
 
@@ -254,7 +254,7 @@ def test_a_quote_inside_an_injected_passage_never_counts() -> None:
 
 def test_the_shipped_rules_load_and_every_rule_names_a_known_fact() -> None:
     rules = load_exposure_rules()
-    assert set(rules.fact_rules) == set(EXPOSURE_FLAGS)
+    assert set(rules.fact_rules) == set(EXPOSURE_FACTS)
     assert {m.target for m in rules.mitigation_rules} <= {m.value for m in MitigationKind}
 
 

@@ -18,20 +18,19 @@ from analyzer.extract.heuristic.layers import layer_statements
 from analyzer.extract.heuristic.rules import Rules, load_rules
 from analyzer.extract.heuristic.system import (
     developer,
-    exposure,
+    exposure_and_mitigations,
     kind_metadata_evidence,
-    mitigations,
     modalities,
     system_name,
     underlying_models,
 )
 from analyzer.extract.heuristic.summary import summary
 from analyzer.extract.heuristic.textscan import ScanText, verify_quote
-from analyzer.extract.injection import detect_injection
+from analyzer.extract.injection import detect_injection, injection_spans
 from analyzer.models import EXPOSURE_FACTS, AgenticProfile, Evidence, ExposureFact, ExtractionOutcome, FactSource, Kind, Listing, Modality, SystemProfile
 
 PROVIDER = "heuristic"
-RULES_VERSION = "heuristic-rules-2"
+RULES_VERSION = "heuristic-rules-3"
 
 _DEFAULT_OUTPUT: dict[Kind, list[Modality]] = {
     Kind.IMAGE_VIDEO_AUDIO_MODEL: [Modality.IMAGE],
@@ -63,7 +62,8 @@ class HeuristicExtractor:
             try:
                 scan = ScanText(listing)
                 decision = detect_kind(scan, self.rules)
-                profile = AgenticProfile(system=self._system(scan, decision), factors=assess_factors(scan, self.rules, decision.kind))
+                blocked = injection_spans(listing)
+                profile = AgenticProfile(system=self._system(scan, decision, blocked), factors=assess_factors(scan, self.rules, decision.kind))
                 warnings = detect_injection(listing)
             except BudgetExceededError as exc:
                 # Unknown, not low risk: a listing too costly to read is reported as a failed extraction.
@@ -80,12 +80,13 @@ class HeuristicExtractor:
             latency_seconds=round(time.perf_counter() - started, 6),
         )
 
-    def _system(self, scan: ScanText, decision: KindDecision) -> SystemProfile:
+    def _system(self, scan: ScanText, decision: KindDecision, blocked: list[tuple[int, int]]) -> SystemProfile:
         kind = decision.kind
         name = system_name(scan)
         models = underlying_models(scan, self.rules)
         output_fallback = _DEFAULT_OUTPUT.get(kind, [Modality.TEXT])
         outputs = modalities(scan, self.rules.output_modalities, output_fallback)
+        exposure, mitigations = exposure_and_mitigations(scan, kind, name, blocked)
         if kind in _AGENT_KINDS and Modality.ACTIONS not in outputs:
             outputs = [*outputs, Modality.ACTIONS]
         return SystemProfile(
@@ -97,8 +98,8 @@ class HeuristicExtractor:
             output_modalities=outputs,
             underlying_models=models,
             layers=layer_statements(scan, self.rules, kind),
-            exposure=exposure(scan, self.rules),
-            mitigations=mitigations(scan, self.rules),
+            exposure=exposure,
+            mitigations=mitigations,
             kind_evidence=decision.evidence + kind_metadata_evidence(scan),
         )
 

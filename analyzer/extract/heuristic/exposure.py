@@ -20,12 +20,11 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
-import yaml
-
 from analyzer.errors import ConfigError
 from analyzer.extract.heuristic.fastre import FastPattern
 from analyzer.extract.heuristic.textscan import Match, ScanText
-from analyzer.models import EXPOSURE_FLAGS, Evidence, Kind, MitigationKind
+from analyzer.models import EXPOSURE_FACTS, Evidence, Kind, MitigationKind
+from analyzer.yamlio import load_yaml
 
 RULES_FILE = "exposure_rules.yaml"
 YES, NO, NOT_STATED = "yes", "no", "not_stated"
@@ -196,11 +195,11 @@ def _rule(item: dict, target: str, polarity: str, groups: dict[str, list[str]], 
 def parse_rules(raw: dict) -> ExposureRules:
     groups: dict[str, list[str]] = {str(k): [str(x) for x in v] for k, v in (raw.get("groups") or {}).items()}
     facts_raw = raw.get("facts") or {}
-    unknown = set(facts_raw) - set(EXPOSURE_FLAGS)
+    unknown = set(facts_raw) - set(EXPOSURE_FACTS)
     if unknown:
-        raise ConfigError(f"{RULES_FILE}: unknown exposure facts {sorted(unknown)}", hint=f"use one of {', '.join(EXPOSURE_FLAGS)}")
+        raise ConfigError(f"{RULES_FILE}: unknown exposure facts {sorted(unknown)}", hint=f"use one of {', '.join(EXPOSURE_FACTS)}")
     fact_rules: dict[str, tuple[PhraseRule, ...]] = {}
-    for fact in EXPOSURE_FLAGS:
+    for fact in EXPOSURE_FACTS:
         entry = facts_raw.get(fact) or {}
         rules = [
             _rule(item, fact, polarity, groups, f"facts.{fact}.{polarity}[{i}]")
@@ -221,7 +220,7 @@ def parse_rules(raw: dict) -> ExposureRules:
     for name, table in (raw.get("kind_defaults") or {}).items():
         for kind in _kinds({"kinds": name}, groups, f"kind_defaults.{name}") or ():
             for fact, spec in table.items():
-                if fact not in EXPOSURE_FLAGS or spec.get("value") not in FACT_VALUES:
+                if fact not in EXPOSURE_FACTS or spec.get("value") not in FACT_VALUES:
                     raise ConfigError(f"{RULES_FILE}: bad kind default {name}.{fact}", hint="a known fact with value yes, no or not_stated")
                 kind_defaults[kind][fact] = KindDefault(str(spec["value"]), str(spec.get("reason", "")))
     cues_raw = raw.get("cues") or {}
@@ -233,8 +232,8 @@ def parse_rules(raw: dict) -> ExposureRules:
     if raw.get("closed_tool_list"):
         c = raw["closed_tool_list"]
         facts = tuple(str(f) for f in c.get("facts") or ())
-        if set(facts) - set(EXPOSURE_FLAGS):
-            raise ConfigError(f"{RULES_FILE}: closed_tool_list names unknown facts {sorted(set(facts) - set(EXPOSURE_FLAGS))}", hint="use exposure fact names")
+        if set(facts) - set(EXPOSURE_FACTS):
+            raise ConfigError(f"{RULES_FILE}: closed_tool_list names unknown facts {sorted(set(facts) - set(EXPOSURE_FACTS))}", hint="use exposure fact names")
         heading = _cue(r"^#{1,6}[ \t]+(?:[^\w\n]+[ \t]*)?(?:" + str(c["heading"]) + r")[ \t#]*$", "closed_tool_list.heading")
         closed = ClosedToolList(_kinds(c, groups, "closed_tool_list") or frozenset(), re.compile(heading.pattern, re.IGNORECASE | re.MULTILINE), facts, str(c.get("reason", "")))
     return ExposureRules(fact_rules, tuple(mitigation_rules), descriptions, kind_defaults, cues, closed)
@@ -243,7 +242,7 @@ def parse_rules(raw: dict) -> ExposureRules:
 @cache
 def load_exposure_rules() -> ExposureRules:
     text = resources.files("analyzer.data").joinpath(RULES_FILE).read_text("utf-8")
-    return parse_rules(yaml.safe_load(text))
+    return parse_rules(load_yaml(text))
 
 
 # --------------------------------------------------------------------------- sentence logic
@@ -403,7 +402,7 @@ def find_exposure(
     `blocked`: text spans flagged as prompt injection (never evidence); `name`: the system's own name, so
     that the name itself ("Open WebUI") and sentences about other named products are not evidence."""
     rules = rules or load_exposure_rules()
-    facts = {fact: decide_fact(scan, fact, kind, rules, blocked, name) for fact in EXPOSURE_FLAGS}
+    facts = {fact: decide_fact(scan, fact, kind, rules, blocked, name) for fact in EXPOSURE_FACTS}
     return ExposureFindings(facts, find_mitigations(scan, kind, rules, blocked, name))
 
 

@@ -13,7 +13,7 @@ from importlib import resources
 
 from analyzer.errors import ConfigError
 from analyzer.extract.heuristic.fastre import FastPattern
-from analyzer.models import FactorKey, Kind, LayerId, MitigationKind
+from analyzer.models import FactorKey, Kind, LayerId
 from analyzer.yamlio import load_yaml
 
 RULES_FILE = "heuristic_rules.yaml"
@@ -68,7 +68,7 @@ class ValueRule:
 
 @dataclass(frozen=True)
 class FlagRule:
-    """A phrase that sets a named fact (exposure flag, mitigation, layer, modality)."""
+    """A phrase that sets a named fact (modality)."""
 
     name: str
     pattern: FastPattern
@@ -109,8 +109,6 @@ class Rules:
     fallbacks: tuple[FallbackRule, ...]
     factor_rules: dict[FactorKey, tuple[ValueRule, ...]]
     caps: dict[Kind, dict[FactorKey, float]]
-    exposure: tuple[FlagRule, ...]
-    mitigations: tuple[FlagRule, ...]
     layers: tuple[LayerFacet, ...]
     layer_metadata: dict[LayerId, tuple[str, ...]]
     input_modalities: tuple[FlagRule, ...]
@@ -241,8 +239,6 @@ def load_rules() -> Rules:
             for fk, v in table.items():
                 caps[kind][FactorKey(fk)] = float(v)
     models = raw["model_names"]
-    for item in raw["mitigations"]:
-        MitigationKind(item["name"])
     layer_facets, layer_metadata = _layer_rules(raw["layers"], groups, models)
     return Rules(
         kind_rules=kind_rules,
@@ -260,8 +256,6 @@ def load_rules() -> Rules:
         fallbacks=tuple(FallbackRule(Kind(e[1]), _compile(e[0], "kind_detection.fallback")) for e in kd.get("fallback", [])),
         factor_rules=factor_rules,
         caps=caps,
-        exposure=_flag_rules(raw["exposure"], "exposure"),
-        mitigations=_flag_rules(raw["mitigations"], "mitigations"),
         layers=layer_facets,
         layer_metadata=layer_metadata,
         input_modalities=_flag_rules(raw["modalities"]["input"], "modalities.input"),

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
+from analyzer.extract.heuristic.exposure import NOT_STATED, find_exposure
 from analyzer.extract.heuristic.rules import FlagRule, Rules
 from analyzer.extract.heuristic.textscan import Match, ScanText, metadata_evidence
 from analyzer.models import (
@@ -15,7 +17,6 @@ from analyzer.models import (
     FactValue,
     Kind,
     Mitigation,
-    MitigationKind,
     Modality,
 )
 
@@ -146,25 +147,24 @@ def modalities(scan: ScanText, rules: tuple[FlagRule, ...], fallback: list[Modal
     return ordered or fallback
 
 
-def exposure(scan: ScanText, rules: Rules) -> ExposureFacts:
-    """A fact whose phrase rule matches is a stated yes with that quote; every other fact is not stated."""
-    hits = first_hits(scan, rules.exposure)
-    unknown = set(hits) - set(EXPOSURE_FACTS)
-    if unknown:
-        raise ValueError(f"heuristic_rules.yaml names unknown exposure facts: {sorted(unknown)}")
-    facts = {
-        name: ExposureFact(value=FactValue.YES, evidence=[hits[name][1].evidence()], source=FactSource.STATED) if name in hits else ExposureFact.not_stated()
-        for name in EXPOSURE_FACTS
-    }
-    return ExposureFacts(**facts)
+def exposure_and_mitigations(scan: ScanText, kind: Kind, name: str, blocked: Sequence[tuple[int, int]]) -> tuple[ExposureFacts, list[Mitigation]]:
+    """The eight tri-state facts and the stated mitigations (analyzer/extract/heuristic/exposure.py).
 
-
-def mitigations(scan: ScanText, rules: Rules) -> list[Mitigation]:
-    hits = first_hits(scan, rules.mitigations)
-    return [
-        Mitigation(kind=MitigationKind(name), description=rule.description[:300], evidence=[hit.evidence()])
-        for name, (rule, hit) in hits.items()
-    ]
+    A yes or a stated no carries its own quote (source stated); a value the rubric settles from the kind
+    alone (a model runs no code of its own), or a closed tool list, has no quote and is "assumed";
+    everything else is not_stated. `blocked`: passages flagged as prompt injection, never evidence."""
+    found = find_exposure(scan, kind, blocked=blocked, name=name)
+    facts = {}
+    for fact_name in EXPOSURE_FACTS:
+        f = found.facts[fact_name]
+        if f.source == "stated":
+            facts[fact_name] = ExposureFact(value=FactValue(f.value), evidence=list(f.evidence), source=FactSource.STATED)
+        elif f.value != NOT_STATED:
+            facts[fact_name] = ExposureFact(value=FactValue(f.value), evidence=[], source=FactSource.ASSUMED)
+        else:
+            facts[fact_name] = ExposureFact.not_stated()
+    mitigations = [Mitigation(kind=m.kind, description=m.description, evidence=list(m.evidence)) for m in found.mitigations]
+    return ExposureFacts(**facts), mitigations
 
 
 def kind_metadata_evidence(scan: ScanText) -> list[Evidence]:
