@@ -8,10 +8,12 @@ import os
 import threading
 from pathlib import Path
 
+import httpx
 import pytest
 from fake_openai import FakeOpenAI
 from llm_helpers import (
     API_KEY,
+    LISTING_TEXT,
     draft_json,
     extractor,
     fake,  # noqa: F401 - fixture
@@ -22,7 +24,8 @@ from analyzer.cache import cache_dir
 from analyzer.errors import ConfigError
 from analyzer.extract import get_extractor
 from analyzer.extract.replay import main as replay_main
-from analyzer.extract.replay import make_server, request_hash
+from analyzer.cli.main import main
+from analyzer.extract.replay import ReplayStore, make_server, request_hash
 from analyzer.pipeline import analyze
 
 
@@ -211,3 +214,85 @@ def test_replay_server_module_serves_recordings(fake: FakeOpenAI, tmp_path: Path
         proc.terminate()
         proc.wait(timeout=10)
     assert replayed.profile == recorded.profile and fake.calls == 1
+
+
+# --------------------------------------------------------------------------- hostile replay directories (issue 10)
+
+
+def _recording(tmp_path: Path, fake: FakeOpenAI) -> Path:
+    """A directory with one real recording of one extraction."""
+    record = tmp_path / "rec"
+    fake.push_content(draft_json())
+    assert extractor(fake, record_dir=str(record), use_cache=False).extract(make_listing()).outcome.status == "ok"
+    return record
+
+
+def _load_in_thread(directory: Path) -> tuple[threading.Thread, list[object]]:
+    out: list[object] = []
+
+    def load() -> None:
+        try:
+            out.append(ReplayStore(directory))
+        except Exception as exc:  # noqa: BLE001 - the test inspects it
+            out.append(exc)
+
+    thread = threading.Thread(target=load, daemon=True)
+    thread.start()
+    thread.join(timeout=20)
+    return thread, out
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
+def test_replay_directory_with_a_fifo_does_not_hang(fake: FakeOpenAI, tmp_path: Path) -> None:
+    record = _recording(tmp_path, fake)
+    os.mkfifo(record / "0000-stuck.json")  # opening it for reading would block until a writer appears
+    thread, out = _load_in_thread(record)
+    assert not thread.is_alive(), "loading the replay directory blocked on a FIFO"
+    store = out[0]
+    assert isinstance(store, ReplayStore) and len(store) == 1 and "0000-stuck.json" in store.skipped
+
+
+def test_replay_directory_with_a_symlink_to_dev_zero_does_not_grow(fake: FakeOpenAI, tmp_path: Path) -> None:
+    record = _recording(tmp_path, fake)
+    (record / "0000-zero.json").symlink_to("/dev/zero")  # reading it would never end
+    thread, out = _load_in_thread(record)
+    assert not thread.is_alive()
+    assert isinstance(out[0], ReplayStore) and len(out[0]) == 1 and "0000-zero.json" in out[0].skipped
+
+
+@pytest.mark.parametrize(
+    "content",
+    ['{"format": "analyzer-llm-recording/1", "request_hash": 7}', '{"format": "analyzer-llm-recording/1", "request_hash": "ab", "response": {"status": "200"}}',
+     "{not json", "[" * 50_000],
+)
+def test_replay_directory_with_a_malformed_file_gives_a_clean_error(tmp_path: Path, capsys: pytest.CaptureFixture[str], content: str) -> None:
+    record = tmp_path / "rec"
+    record.mkdir()
+    (record / "bad.json").write_text(content, "utf-8")
+    with pytest.raises(ConfigError, match="replay file .*bad.json"):
+        ReplayStore(record)
+    listing = tmp_path / "card.md"
+    listing.write_text(LISTING_TEXT, "utf-8")
+    assert main(["analyze", str(listing), "--replay", str(record)]) == 2
+    err = capsys.readouterr().err
+    assert "bad.json" in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
+def test_replay_server_does_not_replay_redirects_to_other_hosts(fake: FakeOpenAI, tmp_path: Path) -> None:
+    record = _recording(tmp_path, fake)
+    path = next(record.glob("*.json"))
+    entry = json.loads(path.read_text("utf-8"))
+    entry["response"] = {"status": 307, "headers": {"location": "http://198.51.100.7/v1/chat/completions"}, "body": ""}
+    path.write_text(json.dumps(entry), "utf-8")
+    server = make_server(record)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        port = server.server_address[1]
+        response = httpx.post(f"http://127.0.0.1:{port}/v1/chat/completions", content=json.dumps(entry["request"]["body"]),
+                              headers={"content-type": "application/json"}, follow_redirects=False, timeout=10)
+        assert response.status_code == 502 and "location" not in response.headers
+        assert "redirect" in response.json()["error"]["message"]
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import stat
 import sys
 import threading
 from collections.abc import Iterable
@@ -114,22 +115,30 @@ class RecordingTransport(httpx2.BaseTransport):
         self._inner.close()
 
 
+MAX_RECORDING_BYTES = 8_000_000  # one recorded exchange: a request with its listing and a capped answer
+MAX_RECORDINGS = 100_000
+
+
 class ReplayStore:
-    """The recordings of one directory, served back in recorded order per request hash."""
+    """The recordings of one directory, served back in recorded order per request hash.
+
+    Only regular files are read (a FIFO, a device or a symlink to one is skipped, so loading can neither
+    block nor read without end), each at most MAX_RECORDING_BYTES. JSON files that are not recordings
+    (no `format` key of ours) are ignored; a recording that cannot be read or has the wrong shape is a
+    clean ConfigError naming the file. Redirects are never replayed (see `lookup`).
+    """
 
     def __init__(self, directory: str | Path) -> None:
+        from analyzer.errors import ConfigError
+
         self.directory = Path(directory)
         if not self.directory.is_dir():
-            from analyzer.errors import ConfigError
-
             raise ConfigError(f"replay directory {self.directory} does not exist", hint="record one first with --record DIR")
         self._by_hash: dict[str, list[dict[str, Any]]] = {}
-        for path in sorted(self.directory.glob("*.json")):
-            try:
-                entry = json.loads(path.read_text("utf-8"))
-            except (OSError, ValueError):
-                continue
-            if isinstance(entry, dict) and entry.get("format") == FORMAT:
+        self.skipped: list[str] = []
+        for path in sorted(self.directory.glob("*.json"))[:MAX_RECORDINGS]:
+            entry = _load_recording(path, self.skipped)
+            if entry is not None:
                 self._by_hash.setdefault(entry["request_hash"], []).append(entry["response"])
         self._served: dict[str, int] = {}
         self._lock = threading.Lock()
@@ -151,11 +160,56 @@ class ReplayStore:
             index = self._served.get(digest, 0)
             self._served[digest] = index + 1
         chosen = answers[index % len(answers)]
+        status = int(chosen["status"])
+        if 300 <= status < 400:
+            # a recording must not send a client elsewhere (a 307 to another host would replay the request there)
+            message = f"replay: the recording for this request (hash {digest[:16]}) is an HTTP {status} redirect, which replay never serves"
+            return 502, {"content-type": "application/json"}, json.dumps({"error": {"message": message, "type": "replay_redirect", "code": "replay_redirect"}}).encode()
         body_out = chosen["body"]
         raw = body_out.encode("utf-8") if isinstance(body_out, str) else json.dumps(body_out).encode("utf-8")
-        headers = dict(chosen.get("headers") or {})
+        headers = {k: str(v) for k, v in (chosen.get("headers") or {}).items() if str(k).lower() in _KEPT_RESPONSE_HEADERS}
         headers.setdefault("content-type", "application/json")
-        return int(chosen["status"]), headers, raw
+        return status, headers, raw
+
+
+def _load_recording(path: Path, skipped: list[str]) -> dict[str, Any] | None:
+    """One recording, None for a file that is not ours (or not a regular file); ConfigError when broken."""
+    from analyzer.errors import ConfigError
+
+    try:
+        info = path.stat()  # follows symlinks: a link to /dev/zero is a character device, not a file
+    except OSError:
+        skipped.append(path.name)
+        return None
+    if not stat.S_ISREG(info.st_mode):
+        skipped.append(path.name)
+        return None
+    hint = "delete the file or record the run again with --record DIR"
+    if info.st_size > MAX_RECORDING_BYTES:
+        raise ConfigError(f"replay file {path} is {info.st_size} bytes, more than a recording can be ({MAX_RECORDING_BYTES})", hint=hint)
+    try:
+        with path.open("rb") as fh:
+            raw = fh.read(MAX_RECORDING_BYTES + 1)
+        entry = json.loads(raw.decode("utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError) as exc:
+        raise ConfigError(f"replay file {path} is not valid JSON ({type(exc).__name__})", hint=hint) from None
+    if len(raw) > MAX_RECORDING_BYTES:
+        raise ConfigError(f"replay file {path} grew past {MAX_RECORDING_BYTES} bytes while being read", hint=hint)
+    if not isinstance(entry, dict) or entry.get("format") != FORMAT:
+        skipped.append(path.name)
+        return None
+    response = entry.get("response")
+    ok = (
+        isinstance(entry.get("request_hash"), str)
+        and isinstance(response, dict)
+        and isinstance(response.get("status"), int) and not isinstance(response.get("status"), bool)
+        and 100 <= response["status"] <= 599
+        and isinstance(response.get("headers", {}), dict)
+        and isinstance(response.get("body"), (dict, list, str))
+    )
+    if not ok:
+        raise ConfigError(f"replay file {path} is not a complete {FORMAT} recording (request_hash, response.status, response.body)", hint=hint)
+    return entry
 
 
 class ReplayTransport(httpx2.BaseTransport):
@@ -194,8 +248,16 @@ def make_server(directory: str | Path, port: int = 0) -> ThreadingHTTPServer:
             else:
                 self._send(404, {"content-type": "application/json"}, b'{"error": {"message": "not found"}}')
 
+        timeout = 30  # seconds per socket read: a client that stalls mid-request does not hold a thread
+
         def do_POST(self) -> None:  # noqa: N802
-            length = int(self.headers.get("Content-Length") or 0)
+            try:
+                length = int(self.headers.get("Content-Length") or 0)
+            except ValueError:
+                length = -1
+            if not 0 <= length <= MAX_RECORDING_BYTES:
+                self._send(400, {"content-type": "application/json"}, b'{"error": {"message": "replay: missing, invalid or oversized Content-Length"}}')
+                return
             body = self.rfile.read(length)
             if not _is_chat_completion("POST", self.path.split("?", 1)[0]):
                 self._send(404, {"content-type": "application/json"}, b'{"error": {"message": "replay serves /v1/chat/completions only"}}')
