@@ -359,6 +359,7 @@ class _Writer:
             "models_paren": f" ({', '.join(models)})" if models else "",
             "media": _media(self.facts.outputs),
         }
+        self.stated_plain: dict[LayerId, str] = {}  # the stated clauses without the quote (concise report)
         self.stated = self._stated_by_layer()
 
     def _stated_by_layer(self) -> dict[LayerId, str]:
@@ -368,6 +369,7 @@ class _Writer:
             text = _clean(statement.stated) if statement.stated else ""
             if not text or statement.layer in stated:
                 continue
+            self.stated_plain[statement.layer] = text
             quotes = [_clean(display_quote(e.quote), 10_000) for e in statement.evidence if e.verified and e.quote.strip()]
             quote = next((q for q in quotes if len(q) <= QUOTE_LIMIT), "")  # a whole sentence, never a cut one
             if quote and quote.lower() not in text.lower():
@@ -382,21 +384,21 @@ class _Writer:
         risks = _ordered_risks(entry.aivss_risks, self.catalogue, self.facts)
         if layer_id not in self.stated:
             text = NOT_CERTAIN_PREFIX + self._uncertain_text(entry)
-            return _layer(layer_id, LayerStatus.NOT_CERTAIN, text, [], [], risks), []
+            brief = NOT_CERTAIN_PREFIX + _fill(_pick(entry.unspecified, self.facts), **self.values) + "."
+            return _layer(layer_id, LayerStatus.NOT_CERTAIN, text, [], [], risks, brief=brief), []
         picked = _select_threats(entry, self.facts)
         drivers = _raised([k for s in picked for k in s.threat.drivers], self.facts)
-        text = " ".join(
-            part
-            for part in (
-                _fill(_pick(entry.lead, self.facts), **self.values, threats=join([s.threat.phrase for s in picked])),
-                _fill(entry.pinned, **self.values, stated=self.stated[layer_id]),
-                self._driver_sentence(layer_id, picked[0].threat),
-                self._controls_sentence(layer_id, entry, drivers),
-            )
-            if part
-        )
+        lead = _fill(_pick(entry.lead, self.facts), **self.values, threats=join([s.threat.phrase for s in picked]))
+        stated = _fill(entry.pinned, **self.values, stated=self.stated[layer_id])
+        controls = self._controls_sentence(layer_id, entry, drivers)
+        text = " ".join(part for part in (lead, stated, self._driver_sentence(layer_id, picked[0].threat), controls) if part)
+        # The concise report names the two leading threats and leaves out the driver sentence (the factor
+        # values are in its table).
+        lead_brief = _fill(_pick(entry.lead, self.facts), **self.values, threats=join([s.threat.phrase for s in picked[:2]]))
+        stated_brief = _fill(entry.pinned, **self.values, stated=self.stated_plain[layer_id])
+        brief = " ".join(part for part in (lead_brief, stated_brief, controls) if part)
         threats = [s.threat.name for s in picked]
-        return _layer(layer_id, LayerStatus.MAPPED, text, threats, drivers, risks), picked
+        return _layer(layer_id, LayerStatus.MAPPED, text, threats, drivers, risks, brief=brief), picked
 
     def _uncertain_text(self, entry: LayerEntry) -> str:
         unspecified = _fill(_pick(entry.unspecified, self.facts), **self.values)
@@ -471,10 +473,10 @@ class _Writer:
 
 
 def _layer(
-    layer_id: LayerId, status: LayerStatus, text: str, threats: list[str], drivers: list[FactorKey], risks: list[str]
+    layer_id: LayerId, status: LayerStatus, text: str, threats: list[str], drivers: list[FactorKey], risks: list[str], *, brief: str = ""
 ) -> MaestroLayer:
     return MaestroLayer(
-        layer=layer_id, name=LAYER_NAMES[layer_id], status=status, text=text, threats=threats, drivers=drivers, aivss_risks=risks
+        layer=layer_id, name=LAYER_NAMES[layer_id], status=status, text=text, brief=brief, threats=threats, drivers=drivers, aivss_risks=risks
     )
 
 

@@ -468,6 +468,7 @@ class MaestroLayer(_Model):
     name: str
     status: LayerStatus
     text: str
+    brief: str = Field(default="", description="The layer in two or three sentences for the concise report (empty: use `text`).")
     threats: list[str] = Field(description="Threat names from the catalogue that the paragraph names.")
     drivers: list[FactorKey] = Field(description="Factors whose values raised these threats.")
     aivss_risks: list[str] = Field(description="AIVSS core risks mapped to this layer.")

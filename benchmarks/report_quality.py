@@ -68,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
     for path in paths:
         listing = read_local(str(path))
         analysis = analyze(listing, extractor=extractor)
-        report = render(analysis, "md")
+        report = render(analysis, "md", detail=args.detail)
         words.append(len(report.split()))
         own_text = _QUOTE.sub("“”", report)
         found = article_slips(own_text)

@@ -47,7 +47,7 @@ def hostile_analysis() -> Analysis:
 
 def test_markdown_reproduces_the_reference_page_layout() -> None:
     a = image_analysis()
-    md = render(a, "md")
+    md = render(a, "md", detail="full")
     assert md.startswith("# Pixelbloom 3 — agentic threat model\n")
     assert f"**AIVSS {a.aivss.score:.1f} · {a.aivss.band.value}**" in md
     assert a.summary in md
@@ -63,7 +63,7 @@ def test_markdown_reproduces_the_reference_page_layout() -> None:
 
 def test_markdown_has_ten_factor_rows_with_two_decimals_and_rationale() -> None:
     a = coding_analysis()
-    rows = factor_rows(render(a, "md"))
+    rows = factor_rows(render(a, "md", detail="full"))
     assert len(rows) == 10
     for row, factor in zip(rows, a.factors, strict=True):
         assert row["value"].strip() == f"{factor.value:.2f}"
@@ -74,7 +74,7 @@ def test_markdown_has_ten_factor_rows_with_two_decimals_and_rationale() -> None:
 
 def test_markdown_stats_line_follows_the_display_conventions() -> None:
     a = coding_analysis()
-    md = render(a, "md")
+    md = render(a, "md", detail="full")
     x = a.aivss
     assert x.aars is not None and x.factor_sum is not None
     expected = f"CVSS base {x.cvss_base} · AARS uplift {trimmed(x.aars)} · Factor sum {x.factor_sum:.1f}/10 · Threat ×{x.threat_multiplier} · Mitigation ×{x.mitigation_factor}"
@@ -89,14 +89,14 @@ def test_trimmed_drops_trailing_zeros() -> None:
 
 
 def test_markdown_shows_evidence_with_verification_marks() -> None:
-    md = render(coding_analysis(), "md")
+    md = render(coding_analysis(), "md", detail="full")
     assert "“It can call MCP servers” — Tools · ✓ verified" in md
     assert "“made-up quote” — Tools · ✗ unverified" in md
 
 
 def test_markdown_shows_derivation_cross_layer_warnings_and_run_footer() -> None:
     a = coding_analysis(warnings=[injection_warning()])
-    md = render(a, "md")
+    md = render(a, "md", detail="full")
     assert "### Score derivation" in md
     for reason in a.aivss.reasons:
         assert reason.reason.split(";")[0][:40] in md
@@ -112,18 +112,18 @@ def test_markdown_shows_derivation_cross_layer_warnings_and_run_footer() -> None
 
 def test_markdown_escapes_html_and_table_pipes() -> None:
     a = hostile_analysis()
-    md = render(a, "md")
+    md = render(a, "md", detail="full")
     assert "<script" not in md and "<img" not in md
     assert "&lt;script&gt;" in md
     profile = image_model_profile()
     profile.factors[0] = profile.factors[0].model_copy(update={"rationale": "a | b\nnew line"})
-    rows = factor_rows(render(build_analysis(profile), "md"))
+    rows = factor_rows(render(build_analysis(profile), "md", detail="full"))
     assert len(rows) == 10 and "a \\| b new line" in rows[0]["why"]
 
 
 def test_markdown_v05_formula_line() -> None:
     a = build_analysis(image_model_profile(), scoring=ScoringOptions(formula=Formula.V0_5))
-    assert FORMULA_LINES[Formula.V0_5] in render(a, "md")
+    assert FORMULA_LINES[Formula.V0_5] in render(a, "md", detail="full")
 
 
 # --------------------------------------------------------------------------- json
@@ -158,7 +158,7 @@ def parsed(page: str) -> _Collector:
 
 @pytest.mark.parametrize("make", [image_analysis, coding_analysis, failed_analysis, hostile_analysis], ids=["image", "coding", "failed", "hostile"])
 def test_html_is_one_self_contained_file(make) -> None:  # type: ignore[no-untyped-def]
-    page = render(make(), "html")
+    page = render(make(), "html", detail="full")
     assert page.startswith("<!doctype html>") and page.rstrip().endswith("</html>")
     assert "<style>" in page and "@media print" in page
     tags = parsed(page).tags
@@ -172,7 +172,7 @@ def test_html_is_one_self_contained_file(make) -> None:  # type: ignore[no-untyp
 
 
 def test_html_escapes_hostile_listing_text() -> None:
-    page = render(hostile_analysis(), "html")
+    page = render(hostile_analysis(), "html", detail="full")
     assert "<script" not in page.lower()
     assert "<img" not in page.lower()
     assert "&lt;script&gt;" in page
@@ -181,7 +181,7 @@ def test_html_escapes_hostile_listing_text() -> None:
 
 def test_html_has_the_report_parts() -> None:
     a = coding_analysis(warnings=[injection_warning()])
-    page = render(a, "html")
+    page = render(a, "html", detail="full")
     assert f"band-{a.aivss.band.value.lower()}" in page
     assert page.count('class="layer mapped"') == 4 and page.count('class="layer not-certain"') == 3
     assert page.count('class="name"') == 10  # the bar chart
@@ -197,7 +197,7 @@ def test_html_has_the_report_parts() -> None:
 
 def test_failed_extraction_renders_unknown_everywhere() -> None:
     a = failed_analysis(error="model returned invalid JSON")
-    md = render(a, "md")
+    md = render(a, "md", detail="full")
     assert "**AIVSS Unknown**" in md
     assert "unknown / failed extraction: model returned invalid JSON" in md
     rows = factor_rows(md)
@@ -208,7 +208,7 @@ def test_failed_extraction_renders_unknown_everywhere() -> None:
     assert "Factor sum unknown" in md and "AARS uplift unknown" in md and "CVSS base unknown" in md
     assert "Computation:" not in md
 
-    page = render(a, "html")
+    page = render(a, "html", detail="full")
     assert "band-unknown" in page and "unknown / failed extraction: model returned invalid JSON" in page
     assert '<td class="num">unknown</td>' in page
     assert page.count("model returned invalid JSON") <= 3
@@ -223,3 +223,48 @@ def test_failed_extraction_renders_unknown_everywhere() -> None:
 def test_unknown_format_is_an_input_error() -> None:
     with pytest.raises(InputError, match="unknown report format"):
         render(image_analysis(), "pdf")  # type: ignore[arg-type]
+
+
+# --------------------------------------------------------------------------- concise (the default)
+
+
+def test_concise_markdown_names_the_floor_factors_once_and_keeps_stated_rows() -> None:
+    a = coding_analysis(warnings=[injection_warning()])
+    md = render(a, "md")
+    floors = [f for f in a.factors if f.floor_applied]
+    stated = [f for f in a.factors if not f.floor_applied]
+    assert floors and stated
+    floor_lines = [line for line in md.splitlines() if line.startswith("At the floor for ")]
+    assert len(floor_lines) == 1
+    for f in floors:
+        assert f"{f.name} {f.value:.2f}" in floor_lines[0]
+        section = md[md.index("## OWASP AIVSS") : md.index("## MAESTRO")]
+        assert section.count(f.name) == 1, f.name  # explained once, not twice
+    assert [r["name"].strip() for r in factor_rows(md)] == [f.name for f in stated]
+    assert "### Evidence per factor" not in md and "## Run" not in md
+    assert "> **1 warning:**" in md and "warning(s)" not in md
+    # the derivation is a short table: no cell carries the CVSS metric-by-metric reasoning
+    derivation = [line for line in md.splitlines() if line.startswith("| CVSS base")]
+    assert derivation and len(derivation[0]) < 200
+
+
+def test_full_detail_keeps_everything_the_concise_report_leaves_out() -> None:
+    a = coding_analysis()
+    concise, full = render(a, "md"), render(a, "md", detail="full")
+    assert len(full.split()) > len(concise.split())
+    for section in ("### Evidence per factor", "### Score derivation", "## Run", "*Drivers:*"):
+        assert section in full and section not in concise
+    for layer in a.maestro:
+        assert layer.text in full.replace("\n", " ") or layer.text[:60] in full
+    page, page_full = render(a, "html"), render(a, "html", detail="full")
+    assert len(page_full) > len(page) and "--detail full" in page
+    with pytest.raises(InputError):
+        render(a, "md", detail="short")  # type: ignore[arg-type]
+
+
+def test_a_quote_shown_for_one_factor_is_not_repeated_for_another() -> None:
+    shared = evidence("It plans multi-step tasks and calls tools on its own")
+    profile = coding_agent_profile(evidence_for={FactorKey.GOAL_DRIVEN_PLANNING: [shared], FactorKey.DYNAMIC_TOOL_USE: [shared]})
+    md = render(build_analysis(profile), "md")
+    assert md.count("“It plans multi-step tasks and calls tools on its own”") == 1
+    assert "same quote as Goal-Driven Planning" in md

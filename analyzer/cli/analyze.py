@@ -7,7 +7,7 @@ import sys
 
 from analyzer.cli.llm_args import add_llm_arguments, llm_options_from_args
 from analyzer.report.escape import terminal_line
-from analyzer.cli.output import FORMATS, choose_format, emit
+from analyzer.cli.output import FORMATS, add_detail_argument, choose_format, emit
 from analyzer.cli.scoring_args import add_scoring_arguments, scoring_options_from_args
 from analyzer.cli.threshold_args import add_threshold_arguments, gate, threshold_from_args
 
@@ -48,6 +48,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("source", metavar="SOURCE", help="path to a listing file, '-' for stdin, or an http(s) URL")
     p.add_argument("--format", choices=FORMATS, help="report format (default: from --out suffix, else md)")
     p.add_argument("--out", metavar="PATH", help="write the report here (atomically) instead of stdout")
+    add_detail_argument(p)
     add_llm_arguments(p)
     add_scoring_arguments(p)
     add_threshold_arguments(p)
@@ -73,7 +74,7 @@ def run(args: argparse.Namespace) -> int:
         **options,
     )
     fmt = choose_format(args.format, args.out)
-    emit(render(analysis, fmt), args.out)
+    emit(render(analysis, fmt, detail=args.detail), args.out)
     if not args.quiet:
         if args.out and args.out != "-":
             print(f"analyzer: wrote {fmt} report to {args.out}", file=sys.stderr)

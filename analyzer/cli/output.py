@@ -7,10 +7,19 @@ from pathlib import Path
 
 from analyzer.atomic import write_atomic
 from analyzer.errors import InputError
-from analyzer.report import FORMATS
+from analyzer.report import DETAILS, FORMATS
 from analyzer.report.escape import terminal
 
-__all__ = ["FORMATS", "choose_format", "emit"]
+__all__ = ["DETAILS", "FORMATS", "add_detail_argument", "choose_format", "emit"]
+
+
+def add_detail_argument(parser) -> None:  # type: ignore[no-untyped-def]
+    parser.add_argument(
+        "--detail",
+        choices=DETAILS,
+        default="concise",
+        help="md/html report length: concise (default: what matters in about a page) or full (evidence per factor, whole derivation, run record)",
+    )
 
 # Longest endings first: "x.cdx.json" is a CycloneDX BOM, "x.json" an analysis.
 _SUFFIX_FORMAT = {".cdx.json": "cyclonedx", ".bom.json": "cyclonedx", ".sarif.json": "sarif", ".sarif": "sarif", ".md": "md", ".markdown": "md", ".json": "json", ".html": "html", ".htm": "html"}

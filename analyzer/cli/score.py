@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from analyzer.cli.output import FORMATS, choose_format, emit
+from analyzer.cli.output import FORMATS, add_detail_argument, choose_format, emit
 from analyzer.cli.scoring_args import add_scoring_arguments, scoring_options_from_args
 from analyzer.cli.threshold_args import add_threshold_arguments, gate, threshold_from_args
 
@@ -20,6 +20,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("profile", metavar="PROFILE.json", help="analysis JSON from `analyze --format json` ('-' for stdin)")
     p.add_argument("--format", choices=FORMATS, help="report format (default: from --out suffix, else md)")
     p.add_argument("--out", metavar="PATH", help="write the report here instead of stdout")
+    add_detail_argument(p)
     add_scoring_arguments(p)
     add_threshold_arguments(p)
     p.set_defaults(func=run)
@@ -31,5 +32,5 @@ def run(args: argparse.Namespace) -> int:
 
     threshold = threshold_from_args(args)
     analysis = rescore(load_analysis(args.profile), scoring_options_from_args(args))
-    emit(render(analysis, choose_format(args.format, args.out)), args.out)
+    emit(render(analysis, choose_format(args.format, args.out), detail=args.detail), args.out)
     return 4 if analysis.failed else gate([analysis], threshold)

@@ -4,19 +4,21 @@ steps and the run facts. Renderers only decide how these look (and escape them f
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from analyzer.models import (
     FACTOR_NAMES,
-    KIND_LABELS,
     Analysis,
     AivssResult,
+    CrossLayerThreat,
     FactorAssessment,
     FactorKey,
     FactorStatus,
     Formula,
     LayerStatus,
 )
+from analyzer.text import join, kind_phrase, kind_short
 
 TITLE_SUFFIX = "agentic threat model"
 FORMULA_LINES: dict[Formula, str] = {
@@ -77,7 +79,7 @@ def badge_text(analysis: Analysis) -> str:
 
 
 def kind_label(analysis: Analysis) -> str | None:
-    return KIND_LABELS[analysis.system.kind] if analysis.system else None
+    return kind_short(analysis.system.kind) if analysis.system else None
 
 
 def factor_value_text(factor: FactorAssessment) -> str:
@@ -180,6 +182,57 @@ def run_facts(analysis: Analysis) -> list[tuple[str, str]]:
     if run.timings:
         facts.append(("Timings", ", ".join(f"{t.stage} {t.seconds:.2f}s" for t in run.timings)))
     return facts
+
+
+def floor_factors(analysis: Analysis) -> list[FactorAssessment]:
+    """Factors left at the kind's floor because nothing in the listing supports more."""
+    if analysis.failed:
+        return []
+    return [f for f in analysis.factors if f.status is FactorStatus.NOT_STATED and f.floor_applied and f.value is not None]
+
+
+def floor_line(analysis: Analysis) -> str | None:
+    """One line naming every factor at the floor: 'At the floor for a coding agent (…): Self-Modification 0.20, …'."""
+    floors = floor_factors(analysis)
+    if not floors:
+        return None
+    kind = kind_phrase(analysis.system.kind, with_art=True) if analysis.system else "this kind of system"
+    names = join([f"{f.name} {factor_value_text(f)}" for f in floors])
+    return f"At the floor for {kind}, since nothing in the listing supports more: {names}."
+
+
+_VECTOR = re.compile(r":?\s*CVSS:4\.0/[A-Z:/]+")
+
+
+def short_reason(reason: str, limit: int = 160) -> str:
+    """A derivation reason cut to its first clause (the full text is in --detail full and the JSON)."""
+    first = _VECTOR.sub("", reason.split("; ")[0]).strip(" :;")
+    if len(first) > limit:
+        first = first[: limit - 1].rsplit(" ", 1)[0] + "…"
+    return first
+
+
+def run_line(analysis: Analysis) -> str:
+    """The provenance that fits on one line: provider, model, quotes verified, content hash, tool version."""
+    run, ex = analysis.run, analysis.extraction
+    parts = [f"{ex.provider}" + (f" ({run.model})" if run.model else ""), f"quotes verified {ex.quotes_verified}/{ex.quotes_total}"]
+    parts += [f"listing sha256 {analysis.listing.content_hash[:12]}", f"analyzer {run.tool_version}"]
+    return " · ".join(parts)
+
+
+_STARTS_AT = re.compile(r"\s*\((?:an?|the) [^()]{1,80} starts at \d(?:\.\d+)?\)")
+
+
+def brief_rationale(rationale: str) -> str:
+    """A stated factor's rationale without the kind-floor aside ("(a coding agent starts at 0.7)")."""
+    return _STARTS_AT.sub("", rationale)
+
+
+def brief_cross_layer(analysis: Analysis, threat: CrossLayerThreat) -> str:
+    """A cross-layer threat's text without its closing list of driver values (the factor table has them)."""
+    values = {f.key: f.value for f in analysis.factors}
+    labels = ", ".join(f"{FACTOR_NAMES[k]} {values[k]:.2f}" for k in threat.drivers if values.get(k) is not None)
+    return threat.text.replace(f" ({labels})", "") if labels else threat.text
 
 
 def factor_names(keys: list[FactorKey]) -> str:

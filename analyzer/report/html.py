@@ -26,16 +26,19 @@ def _template() -> Template:
     return Template(resources.files("analyzer.data").joinpath(TEMPLATE_FILE).read_text("utf-8"))
 
 
-def render_html(analysis: Analysis) -> str:
+def render_html(analysis: Analysis, *, detail: str = "concise") -> str:
+    full = detail == "full"
     body = "\n".join(
-        (
+        part
+        for part in (
             _header(analysis),
-            _factor_section(analysis),
-            _derivation_section(analysis),
-            _maestro_section(analysis),
-            _warnings_section(analysis),
-            _footer(analysis),
+            _factor_section(analysis, full=full),
+            _derivation_section(analysis, full=full),
+            _maestro_section(analysis, full=full),
+            _warnings_section(analysis) if full or analysis.warnings else "",
+            _footer(analysis, full=full),
         )
+        if part
     )
     return _template().substitute(title=esc(common.title(analysis)), tool_version=esc(analysis.run.tool_version), body=body)
 
@@ -98,12 +101,15 @@ def _quote(ev: Evidence) -> str:
     return f"<li>“{esc(display_quote(ev.quote))}”{where} · {mark}</li>"
 
 
-def _factor_row(analysis: Analysis, f: FactorAssessment) -> str:
+def _factor_row(analysis: Analysis, f: FactorAssessment, *, full: bool = True) -> str:
     if analysis.failed:
         why = f"<p>{esc(common.FAILED_FACTOR_TEXT)}</p>"
-    else:
+    elif full:
         quotes = "".join(_quote(ev) for ev in f.evidence)
         why = f"<p>{esc(f.rationale)}</p>" + (f'<ul class="quotes">{quotes}</ul>' if quotes else "")
+    else:
+        quotes = "".join(_quote(ev) for ev in f.evidence[:1])
+        why = f"<p>{esc(common.brief_rationale(f.rationale))}</p>" + (f'<ul class="quotes">{quotes}</ul>' if quotes else "")
     status = common.factor_status_text(f)
     css = "status stated" if status == "stated" else "status"
     return (
@@ -112,22 +118,30 @@ def _factor_row(analysis: Analysis, f: FactorAssessment) -> str:
     )
 
 
-def _factor_section(analysis: Analysis) -> str:
+def _factor_section(analysis: Analysis, *, full: bool = True) -> str:
     stats = "".join(f"<li>{esc(label)} <b>{esc(value)}</b></li>" for label, value in common.stats(analysis))
     note = "No score: the extraction failed, so the factor values are unknown." if analysis.failed else common.scored_with(analysis.aivss)
-    rows = "".join(_factor_row(analysis, f) for f in analysis.factors)
+    # Concise: the factors at the floor are named once, in one line under the chart, not row by row.
+    floors = set() if full else {f.key for f in common.floor_factors(analysis)}
+    rows = "".join(_factor_row(analysis, f, full=full) for f in analysis.factors if f.key not in floors)
+    floor_line = None if full else common.floor_line(analysis)
     return "\n".join(
-        (
+        part
+        for part in (
             '<section id="aivss">',
             "<h2>OWASP AIVSS score rationale</h2>",
             _chart(analysis),
-            f'<p class="formula mono">{esc(common.formula_line(analysis.aivss))}</p>',
+            f'<p class="formula mono">{esc(common.formula_line(analysis.aivss))}</p>' if full else "",
             f'<ul class="stats">{stats}</ul>',
-            f'<p class="muted">{esc(note)}</p>',
-            "<table><thead><tr><th>Factor</th><th>Value</th><th>Status</th><th>Rationale and evidence</th></tr></thead>",
-            f"<tbody>{rows}</tbody></table>",
+            f'<p class="muted">{esc(note)}</p>' if full else "",
+            f'<p class="floor">{esc(floor_line)}</p>' if floor_line else "",
+            "<table><thead><tr><th>Factor</th><th>Value</th><th>Status</th><th>Rationale and evidence</th></tr></thead>"
+            f"<tbody>{rows}</tbody></table>"
+            if rows
+            else "",
             "</section>",
         )
+        if part
     )
 
 
@@ -153,11 +167,13 @@ def _reason(reason: str) -> str:
     return f"{esc(parts[0])}<ul class=\"reasons\">{''.join(f'<li>{esc(p)}</li>' for p in parts[1:])}</ul>"
 
 
-def _derivation_section(analysis: Analysis) -> str:
+def _derivation_section(analysis: Analysis, *, full: bool = True) -> str:
     overridden = ' <span class="status">overridden</span>'
     rows = "".join(
-        f'<tr><td>{esc(r.label)}</td><td class="num">{esc(r.value)}{overridden if r.overridden else ""}</td><td>{_reason(r.reason)}</td></tr>'
+        f'<tr><td>{esc(r.label)}</td><td class="num">{esc(r.value)}{overridden if r.overridden else ""}</td>'
+        f"<td>{_reason(r.reason) if full else esc(common.short_reason(r.reason))}</td></tr>"
         for r in common.derivation(analysis)
+        if full or r.label != common.REASON_LABELS["factors"]
     )
     parts = [
         '<section id="derivation">',
@@ -172,30 +188,31 @@ def _derivation_section(analysis: Analysis) -> str:
     return "\n".join(parts)
 
 
-def _layer_card(layer: MaestroLayer) -> str:
+def _layer_card(layer: MaestroLayer, *, full: bool = True) -> str:
     mapped = layer.status is LayerStatus.MAPPED
     facts = []
     if mapped and layer.threats:
         facts.append(f"<dt>Threats</dt><dd>{esc('; '.join(layer.threats))}</dd>")
-    if layer.drivers:
+    if layer.drivers and full:
         facts.append(f"<dt>Drivers</dt><dd>{esc(common.factor_names(layer.drivers))}</dd>")
-    if layer.aivss_risks:
+    if layer.aivss_risks and full:
         facts.append(f"<dt>AIVSS core risks</dt><dd>{esc('; '.join(layer.aivss_risks))}</dd>")
+    body = layer.text if full or not layer.brief else layer.brief
     return (
         f'<article class="layer {"mapped" if mapped else "not-certain"}">'
         f'<header><span class="lid">{layer.layer.value}</span><h3>{esc(layer.name)}</h3>'
         f'<span class="tag">{esc(common.LAYER_TAGS[layer.status])}</span></header>'
-        f"<p>{esc(layer.text)}</p>" + (f"<dl>{''.join(facts)}</dl>" if facts else "") + "</article>"
+        f"<p>{esc(body)}</p>" + (f"<dl>{''.join(facts)}</dl>" if facts else "") + "</article>"
     )
 
 
-def _maestro_section(analysis: Analysis) -> str:
-    cards = "\n".join(_layer_card(layer) for layer in analysis.maestro)
+def _maestro_section(analysis: Analysis, *, full: bool = True) -> str:
+    cards = "\n".join(_layer_card(layer, full=full) for layer in analysis.maestro)
     if analysis.cross_layer:
         cross = "\n".join(
             f'<article class="layer cross"><header><h3>{esc(t.name)}</h3><span class="path">{" → ".join(lid.value for lid in t.layers)}</span></header>'
-            f"<p>{esc(t.text)}</p>"
-            + (f"<dl><dt>Drivers</dt><dd>{esc(common.factor_names(t.drivers))}</dd></dl>" if t.drivers else "")
+            f"<p>{esc(t.text if full else common.brief_cross_layer(analysis, t))}</p>"
+            + (f"<dl><dt>Drivers</dt><dd>{esc(common.factor_names(t.drivers))}</dd></dl>" if t.drivers and full else "")
             + "</article>"
             for t in analysis.cross_layer
         )
@@ -229,10 +246,13 @@ def _warnings_section(analysis: Analysis) -> str:
     return f'<section id="warnings"><h2>Warnings</h2>{items}</section>'
 
 
-def _footer(analysis: Analysis) -> str:
-    facts = "".join(f"<dt>{esc(label)}</dt><dd>{esc(value)}</dd>" for label, value in common.run_facts(analysis))
+def _footer(analysis: Analysis, *, full: bool = True) -> str:
+    if full:
+        facts = f"<dl>{''.join(f'<dt>{esc(label)}</dt><dd>{esc(value)}</dd>' for label, value in common.run_facts(analysis))}</dl>"
+    else:
+        facts = f"<p>Run: {esc(common.run_line(analysis))}. <code>--detail full</code> adds the evidence per factor, the full derivation and the run record.</p>"
     return (
-        f"<footer><dl>{facts}</dl>"
+        f"<footer>{facts}"
         "<p>MAESTRO — the 7-layer agentic threat-modeling framework (Cloud Security Alliance / Ken Huang). "
         "OWASP AIVSS — Agentic AI Vulnerability Scoring System.</p></footer>"
     )

@@ -24,7 +24,8 @@ def _evidence_line(ev: Evidence) -> str:
     return f"- “{text(display_quote(ev.quote))}”{where} · {mark}"
 
 
-def render_markdown(analysis: Analysis) -> str:
+def render_markdown(analysis: Analysis, *, detail: str = "concise") -> str:
+    full = detail == "full"
     out: list[str] = [f"# {text(common.title(analysis))}", ""]
     badge = f"**{common.badge_text(analysis)}**"
     if analysis.failed:
@@ -37,13 +38,70 @@ def render_markdown(analysis: Analysis) -> str:
         codes = ", ".join(dict.fromkeys(w.code for w in analysis.warnings))
         out += [f"> **{plural(len(analysis.warnings), 'warning')}:** {text(codes)} — see [Warnings](#warnings).", ""]
 
-    out += _factor_section(analysis)
-    out += _evidence_section(analysis)
-    out += _derivation_section(analysis)
-    out += _maestro_section(analysis)
-    out += _warnings_section(analysis)
-    out += _footer(analysis)
+    if full:
+        out += _factor_section(analysis)
+        out += _evidence_section(analysis)
+        out += _derivation_section(analysis)
+    else:
+        out += _concise_factor_section(analysis)
+        out += _concise_derivation(analysis)
+    out += _maestro_section(analysis, full=full)
+    out += _warnings_section(analysis, full=full)
+    out += _footer(analysis) if full else _concise_footer(analysis)
     return "\n".join(out).rstrip() + "\n"
+
+
+def _concise_factor_section(analysis: Analysis) -> list[str]:
+    """The ten factors; a stated one with its reason and quote, one at the floor named once, below."""
+    out = ["## OWASP AIVSS score rationale", ""]
+    rows: list[str] = []
+    floors = {f.key for f in common.floor_factors(analysis)}
+    shown: dict[str, str] = {}
+    for f in analysis.factors:
+        if f.key in floors:
+            continue  # named once, in the line below the table
+        if analysis.failed:
+            why = common.FAILED_FACTOR_TEXT
+        else:
+            why = common.brief_rationale(f.rationale)
+            if f.evidence:
+                quote = f.evidence[0].quote
+                # A quote already shown for another factor is named, not repeated.
+                why += f" — same quote as {shown[quote]}" if quote in shown else f" — “{display_quote(quote)}”"
+                shown.setdefault(quote, f.name)
+        rows.append(f"| {cell(f.name)} | {common.factor_value_text(f)} | {cell(why)} |")
+    if rows:
+        out += ["| Factor | Value | Why |", "|---|---:|---|", *rows, ""]
+    if line := common.floor_line(analysis):
+        out += [text(line), ""]
+    return out
+
+
+def _concise_derivation(analysis: Analysis) -> list[str]:
+    if analysis.failed:
+        return ["No score: the extraction failed, so the factor values are unknown.", ""]
+    out = ["| Input | Value | Why |", "|---|---|---|"]
+    for row in common.derivation(analysis):
+        if row.label == common.REASON_LABELS["factors"]:
+            continue  # the computation below shows the sum
+        value = row.value + (" (overridden)" if row.overridden else "")
+        out.append(f"| {cell(row.label)} | {cell(value)} | {cell(common.short_reason(row.reason))} |")
+    out.append("")
+    if analysis.aivss.cvss_vector:
+        out += [f"CVSS v4.0 vector: {code(analysis.aivss.cvss_vector)}", ""]
+    if step := common.computation(analysis):
+        out += [common.formula_line(analysis.aivss), "", f"{step}.", ""]
+    return out
+
+
+def _concise_footer(analysis: Analysis) -> list[str]:
+    return [
+        "---",
+        "",
+        f"Run: {text(common.run_line(analysis))}. `--detail full` adds the evidence per factor, the full derivation and the run record.",
+        "",
+        "MAESTRO — the 7-layer agentic threat-modeling framework (Cloud Security Alliance / Ken Huang). OWASP AIVSS — Agentic AI Vulnerability Scoring System.",
+    ]
 
 
 def _factor_section(analysis: Analysis) -> list[str]:
@@ -81,16 +139,17 @@ def _derivation_section(analysis: Analysis) -> list[str]:
     return out
 
 
-def _maestro_section(analysis: Analysis) -> list[str]:
+def _maestro_section(analysis: Analysis, *, full: bool = True) -> list[str]:
     out = ["## MAESTRO 7-layer threat model", "", common.MAESTRO_INTRO, ""]
     for layer in analysis.maestro:
-        out += [f"### {layer.layer.value} · {text(layer.name)} — {common.LAYER_TAGS[layer.status]}", "", text(layer.text), ""]
+        body = layer.text if full or not layer.brief else layer.brief
+        out += [f"### {layer.layer.value} · {text(layer.name)} — {common.LAYER_TAGS[layer.status]}", "", text(body), ""]
         tags = []
-        if layer.status is LayerStatus.MAPPED and layer.threats:
+        if layer.status is LayerStatus.MAPPED and layer.threats and full:
             tags.append(f"*Threats:* {text('; '.join(layer.threats))}")
-        if layer.drivers:
+        if layer.drivers and full:
             tags.append(f"*Drivers:* {common.factor_names(layer.drivers)}")
-        if layer.aivss_risks:
+        if layer.aivss_risks and full:
             tags.append(f"*AIVSS core risks:* {text('; '.join(layer.aivss_risks))}")
         if tags:
             out += [" · ".join(tags), ""]
@@ -100,16 +159,17 @@ def _maestro_section(analysis: Analysis) -> list[str]:
         return out + [f"None raised: {reason}.", ""]
     for threat in analysis.cross_layer:
         path = " → ".join(lid.value for lid in threat.layers)
-        out += [f"**{text(threat.name)}** ({path})", "", text(threat.text), ""]
-        if threat.drivers:
+        body = threat.text if full else common.brief_cross_layer(analysis, threat)
+        out += [f"**{text(threat.name)}** ({path})", "", text(body), ""]
+        if threat.drivers and full:
             out += [f"*Drivers:* {common.factor_names(threat.drivers)}", ""]
     return out
 
 
-def _warnings_section(analysis: Analysis) -> list[str]:
+def _warnings_section(analysis: Analysis, *, full: bool = True) -> list[str]:
     out = ["## Warnings", ""]
     if not analysis.warnings:
-        return out + ["None.", ""]
+        return out + ["None.", ""] if full else []
     for w in analysis.warnings:
         out.append(f"- **{w.severity.value}** {code(w.code)}: {text(w.message)}")
         for line in (w.detail or "").splitlines():
