@@ -109,6 +109,8 @@ def test_the_word_server_or_a_model_provider_api_is_no_network_service() -> None
 def test_the_systems_own_name_is_no_evidence() -> None:
     found, _ = facts("# Vista WebUI\n\nVista WebUI keeps your prompts tidy.\n", Kind.ASSISTANT_APP, name="Vista WebUI")
     assert found.facts["network_service"].value == NOT_STATED
+    hyphenated, _ = facts("# Browser Agent\n\nSee the browser-agent benchmark repository.\n", Kind.BROWSER_OR_COMPUTER_USE_AGENT, name="Browser Agent")
+    assert hyphenated.facts["controls_browser_or_desktop"].value == NOT_STATED
 
 
 def test_another_products_features_are_not_the_systems() -> None:
@@ -228,6 +230,8 @@ def test_contributor_invitations_and_setup_steps_are_not_capabilities() -> None:
     found, _ = facts(text)
     assert found.facts["acts_on_external_systems"].value == NOT_STATED
     assert found.facts["writes_files"].value == NOT_STATED
+    labelled = "# Courier\n\n**Step 3** - Copy the sample config file, add your API keys and save the file.\n\n- Modify the files as needed for your project.\n"
+    assert value(labelled, "writes_files") == NOT_STATED
 
 
 def test_a_tool_that_enumerates_its_tools_can_do_nothing_else() -> None:

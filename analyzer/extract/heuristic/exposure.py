@@ -38,7 +38,8 @@ _CLAUSE_BREAK = re.compile(
     r"|,\s+(?:and\s+|so\s+|then\s+)?(?:it|we|you|they|this|which|that)\b",
     re.IGNORECASE,
 )
-_LEAD_MARKUP = re.compile(r"^[\s>*_`#|•\-+\d.)]*")
+# List markers, emphasis, emoji and a leading "**Step 2** -" / "**Label**:" before a sentence's first word.
+_LEAD_MARKUP = re.compile(r"^[^\w\n*_]*(?:\d+[.)]\s*)?(?:(?:\*\*|__)[^*_\n]{1,40}(?:\*\*|__)\s*[-:\u2013\u2014.]\s*)?[^\w\n]*")
 
 
 @dataclass(frozen=True)
@@ -275,8 +276,8 @@ def _names_other_product(scan: ScanText, hit: Match, name: str | None) -> bool:
     if not name:
         return False
     text = scan.text
-    lowered_name = name.lower()
-    window = text[max(0, hit.start - len(name)) : hit.end + len(name)].lower()
+    lowered_name = _NAME_SEPARATORS.sub(" ", name.lower())
+    window = _NAME_SEPARATORS.sub(" ", text[max(0, hit.start - len(name)) : hit.end + len(name)].lower())
     at = window.find(lowered_name)
     offset = max(0, hit.start - len(name))
     if at >= 0 and offset + at <= hit.start and hit.end <= offset + at + len(name):
@@ -290,6 +291,7 @@ def _names_other_product(scan: ScanText, hit: Match, name: str | None) -> bool:
     return bool(other) and not (own & other)
 
 
+_NAME_SEPARATORS = re.compile(r"[-_.]")  # "browser-use" is "Browser Use" (same length, so offsets hold)
 # "**OtherTool** gives you ...": a capitalised bold name followed by its verb (not a "**Label:**").
 _BOLD_LEAD = re.compile(r"[\s>*\-+]*\*\*([A-Z][\w.+-]*(?: [A-Z][\w.+-]*){0,3})\*\*[ \t]+(?=(?:[a-z]+s|is|are|has|have|can|will)\b)")
 
