@@ -25,6 +25,7 @@ from analyzer.errors import (  # noqa: E402
     NotFoundError,
     ProfileError,
     ScoringError,
+    UnreachableError,
 )
 
 if TYPE_CHECKING:
@@ -86,6 +87,7 @@ __all__ = [
     "NotFoundError",
     "ProfileError",
     "ScoringError",
+    "UnreachableError",
     "ScoringOptions",
     "__version__",
     "analyze",

@@ -51,6 +51,10 @@ class BlockedURLError(FetchError):
     exit_code = 2
 
 
+class UnreachableError(FetchError):
+    """No usable response from the server: refused, reset, timed out, or past the fetch deadline."""
+
+
 class NotFoundError(FetchError):
     """The remote repository, model or page does not exist."""
 

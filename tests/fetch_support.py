@@ -10,9 +10,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import httpx
+import httpx2
 import pytest
 
+from analyzer.deadline import deadline_transport
 from analyzer.fetch import FetchConfig
 from analyzer.fetch.http import _ssl_context
 
@@ -28,18 +29,18 @@ def fixture_json(name: str) -> dict:
 
 
 @dataclass
-class LoopbackOnlyTransport(httpx.BaseTransport):
+class LoopbackOnlyTransport(httpx2.BaseTransport):
     """Records every request the client tries to send; refuses (and never sends) any not to 127.0.0.0/8.
 
     The fetcher connects to the pinned IP, so the request URL host is the address actually dialled. If the
     guard ever let a private or public address through, this raises instead of sending traffic.
     """
 
-    sent: list[httpx.Request] = field(default_factory=list)
+    sent: list[httpx2.Request] = field(default_factory=list)
     refused: list[str] = field(default_factory=list)
-    inner: httpx.BaseTransport = field(default_factory=lambda: httpx.HTTPTransport(retries=0, verify=_ssl_context()))
+    inner: httpx2.BaseTransport = field(default_factory=lambda: deadline_transport(retries=0, verify=_ssl_context()))
 
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
+    def handle_request(self, request: httpx2.Request) -> httpx2.Response:
         if not _is_loopback_v4(request.url.host):
             self.refused.append(str(request.url))
             raise AssertionError(f"test tried to send traffic to {request.url.host}")

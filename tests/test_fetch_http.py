@@ -31,7 +31,8 @@ def test_429_with_retry_after_then_success(httpserver, tmp_path):
     httpserver.expect_oneshot_request("/page").respond_with_data("slow down", status=429, headers={"Retry-After": "7"})
     httpserver.expect_request("/page").respond_with_data(PAGE, content_type="text/html")
     sleep = RecordingSleep()
-    listing = fetch_listing(httpserver.url_for("/page"), allow_private=True, config=fast_config(tmp_path, sleep=sleep))
+    # the recorded sleep takes no time; the deadline still has to leave room for the asked-for wait
+    listing = fetch_listing(httpserver.url_for("/page"), allow_private=True, config=fast_config(tmp_path, sleep=sleep, total_timeout=30.0))
     assert listing.title == "Retry Agent"
     assert paths(httpserver).count("/page") == 2
     assert len(sleep.waits) == 1 and 7.0 <= sleep.waits[0] < 8.0  # Retry-After honoured, plus a little jitter
@@ -67,7 +68,7 @@ def test_slow_server_times_out(httpserver, tmp_path):
     httpserver.expect_request("/slow").respond_with_handler(slow)
     config = fast_config(tmp_path, read_timeout=0.2, max_attempts=2)
     try:
-        with pytest.raises(FetchError, match="timed out on all 2 tries"):
+        with pytest.raises(FetchError, match="timed out"):
             fetch_listing(httpserver.url_for("/slow"), allow_private=True, config=config)
     finally:
         release.set()

@@ -6,7 +6,9 @@ import shutil
 import ssl
 import subprocess
 
-import httpx
+import httpx2
+
+from analyzer.deadline import deadline_transport
 import pytest
 from fetch_support import LoopbackOnlyTransport, _no_fetch_env, fast_config  # noqa: F401
 from pytest_httpserver import HTTPServer
@@ -48,7 +50,7 @@ def test_https_connects_to_the_pinned_ip_with_the_name_for_sni_and_host(tls_serv
     server, client_context = tls_server
     server.clear()
     server.expect_request("/card").respond_with_data("# TLS Agent\n\nServed over TLS.\n", content_type="text/markdown")
-    transport = LoopbackOnlyTransport(inner=httpx.HTTPTransport(verify=client_context))
+    transport = LoopbackOnlyTransport(inner=deadline_transport(verify=client_context))
     listing = fetch_listing(f"https://listing.test:{server.port}/card", config=_config(tmp_path, transport))
     assert listing.title == "TLS Agent"
     assert [str(r.url.host) for r in transport.sent] == ["127.0.0.1"]
@@ -59,7 +61,7 @@ def test_https_certificate_is_checked_against_the_name_not_the_ip(tls_server, tm
     server, client_context = tls_server
     server.clear()
     server.expect_request("/card").respond_with_data("# TLS Agent\n", content_type="text/markdown")
-    transport = LoopbackOnlyTransport(inner=httpx.HTTPTransport(verify=client_context))
+    transport = LoopbackOnlyTransport(inner=deadline_transport(verify=client_context))
     with pytest.raises(FetchError, match="other.test") as exc:
         fetch_listing(f"https://other.test:{server.port}/card", config=_config(tmp_path, transport))
     assert "CERTIFICATE_VERIFY_FAILED" in str(exc.value) or "certificate" in str(exc.value).lower()

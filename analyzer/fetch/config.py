@@ -17,7 +17,7 @@ from analyzer import __version__
 from analyzer.fetch.guard import Resolver
 
 if TYPE_CHECKING:
-    import httpx
+    import httpx2
 
 DEFAULT_HF_ENDPOINT = "https://huggingface.co"
 DEFAULT_GITHUB_API = "https://api.github.com"
@@ -34,7 +34,8 @@ class FetchConfig:
     user_agent: str = USER_AGENT
     robots_agent: str = ROBOTS_AGENT
     respect_robots: bool = True
-    # time limits, seconds: per connect / per read of one chunk / whole request including the body
+    # time limits, seconds: per connect / per read of one chunk / the whole fetch (every request, redirect,
+    # retry and wait of one listing: analyzer.deadline bounds each socket operation by the time left)
     connect_timeout: float = 10.0
     read_timeout: float = 20.0
     total_timeout: float = 60.0
@@ -55,7 +56,7 @@ class FetchConfig:
     cache_path: Path | None = None  # None: analyzer.cache.cache_dir()/cache.sqlite3
     allowed_hosts: frozenset[str] = frozenset()  # names exempt from the private-address rule
     resolver: Resolver | None = field(default=None, repr=False)  # None: the OS resolver
-    transport: httpx.BaseTransport | None = field(default=None, repr=False)  # tests: count or forbid traffic
+    transport: httpx2.BaseTransport | None = field(default=None, repr=False)  # tests: count or forbid traffic
     sleep: Callable[[float], None] | None = field(default=None, repr=False)  # retry waits; None: time.sleep
 
     @classmethod

@@ -5,6 +5,11 @@ the per-host rate limit, then a streamed GET with timeouts, a cap on decoded byt
 ourselves with a bounded output, so a gzip bomb never inflates past the cap), retries (tenacity) on
 connection errors, timeouts, 429 and 5xx honouring Retry-After, and manual redirects re-checked hop by hop.
 Successful responses go through the conditional cache (httpcache.py).
+
+The whole fetch has one deadline (`FetchConfig.total_timeout`, from the session's first request): every
+socket operation gets at most the time left (analyzer.deadline, the same primitive the LLM client uses),
+and retry and rate-limit waits are cut to it, so a server that drips its headers or body one byte at a
+time, or keeps failing, cannot extend it. HTTP goes through httpx2, the stack the openai SDK uses.
 """
 
 from __future__ import annotations
@@ -15,16 +20,18 @@ import random
 import ssl
 import time
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
-import httpx
+import httpx2
 from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt, wait_random_exponential
 
 from analyzer.retry_after import parse_retry_after
-from analyzer.errors import ContentError, FetchError
+from analyzer.deadline import RequestBudget, active_budget, deadline_transport
+from analyzer.errors import ContentError, FetchError, UnreachableError
 from analyzer.fetch.config import FetchConfig
 from analyzer.fetch.guard import PinnedURL, pin_url
 from analyzer.fetch.httpcache import CachedResponse, HttpCache
@@ -86,17 +93,13 @@ class _RetryableStatus(Exception):
         self.retry_after = retry_after
 
 
-class _BodyTooSlow(Exception):
-    pass
-
-
 def origin_of(url: str) -> tuple[str, str, int]:
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
     return scheme, (parts.hostname or "").lower(), parts.port or (443 if scheme == "https" else 80)
 
 
-def _rate_limit_wait(headers: httpx.Headers) -> float | None:
+def _rate_limit_wait(headers: httpx2.Headers) -> float | None:
     """Retry-After, or GitHub's X-RateLimit-Reset when the quota is used up."""
     retry_after = parse_retry_after(headers.get("retry-after"))
     if retry_after is not None:
@@ -175,7 +178,8 @@ class HttpSession:
         self.use_cache = use_cache
         self.refresh = refresh
         self._cache = HttpCache(config.cache_path) if use_cache else None
-        self._clients: dict[tuple[str, str, int, str], httpx.Client] = {}
+        self._clients: dict[tuple[str, str, int, str], httpx2.Client] = {}
+        self._deadline: RequestBudget | None = None  # started by the first request: bounds the whole fetch
         from analyzer.fetch.robots import RobotsPolicy
 
         self.robots = RobotsPolicy(self)
@@ -213,7 +217,8 @@ class HttpSession:
         if cached is not None and not self.refresh and cached.age() < ttl:
             log.debug("cache hit %s", url)
             return _from_cache(cached, revalidated=False)
-        response = self._follow(url, accept, headers or {}, auth, max_bytes or self.config.max_bytes, check_type, use_robots, cached)
+        with self._budget(url):
+            response = self._follow(url, accept, headers or {}, auth, max_bytes or self.config.max_bytes, check_type, use_robots, cached)
         if response.status == 304 and cached is not None:
             log.debug("revalidated %s", url)
             fresh = _from_cache(self._cache.touch(key, cached) if self._cache else cached, revalidated=True)
@@ -230,6 +235,25 @@ class HttpSession:
                 ),
             )
         return response
+
+    def remaining(self) -> float:
+        """Seconds left of this fetch's deadline (the whole total_timeout before the first request)."""
+        return self.config.total_timeout if self._deadline is None else self._deadline.remaining()
+
+    @contextmanager
+    def _budget(self, url: str) -> Iterator[None]:
+        if self._deadline is None:
+            self._deadline = RequestBudget(seconds=self.config.total_timeout)
+        if self._deadline.remaining() <= 0:
+            raise UnreachableError(
+                f"{url}: the fetch deadline of {self.config.total_timeout:g}s has passed",
+                hint="the server is slow or unreachable; try again later (ANALYZER_FETCH_TIMEOUT sets the limits)",
+            )
+        if active_budget() is self._deadline:  # robots.txt fetched from inside a page's get()
+            yield
+            return
+        with self._deadline:
+            yield
 
     # ------------------------------------------------------------------ redirects
 
@@ -281,9 +305,13 @@ class HttpSession:
                 return exc.retry_after + random.uniform(0, min(1.0, cfg.backoff_base))
             return jitter(state)
 
+        def out_of_time(state: RetryCallState) -> bool:
+            # A wait that would end past the deadline is not worth starting: fail with the last error now.
+            return self.remaining() <= (state.upcoming_sleep or 0.0)
+
         retrying = Retrying(
-            retry=retry_if_exception_type((httpx.TransportError, _RetryableStatus, _BodyTooSlow)),
-            stop=stop_after_attempt(max(1, cfg.max_attempts)),
+            retry=retry_if_exception_type((httpx2.TransportError, _RetryableStatus)),
+            stop=stop_after_attempt(max(1, cfg.max_attempts)) | out_of_time,
             wait=wait,
             sleep=cfg.sleep or time.sleep,
             reraise=True,
@@ -292,22 +320,25 @@ class HttpSession:
             return retrying(self._attempt, pinned, headers, max_bytes, check_type)
         except _RetryableStatus as exc:
             hint = "the server is rate-limiting; wait and try again" if exc.status == 429 else "the server is failing; try again later"
+            tries = int(retrying.statistics.get("attempt_number", cfg.max_attempts))
+            if tries < cfg.max_attempts:
+                raise FetchError(f"{pinned.url}: HTTP {exc.status} on {tries} of {cfg.max_attempts} tries; no time left for another within the {cfg.total_timeout:g}s fetch deadline", hint=hint) from None
             raise FetchError(f"{pinned.url}: HTTP {exc.status} on all {cfg.max_attempts} tries", hint=hint) from None
-        except (httpx.TimeoutException, _BodyTooSlow):
-            raise FetchError(
-                f"{pinned.url}: timed out on all {cfg.max_attempts} tries (limits: {cfg.read_timeout:g}s per read, {cfg.total_timeout:g}s per request)",
+        except httpx2.TimeoutException:
+            raise UnreachableError(
+                f"{pinned.url}: timed out (limits: {cfg.read_timeout:g}s per read, {cfg.total_timeout:g}s for the whole fetch, retries included)",
                 hint="the server is slow or unreachable; try again later",
             ) from None
-        except httpx.TransportError as exc:
-            raise FetchError(f"{pinned.url}: cannot get a response from {pinned.netloc} ({type(exc).__name__}: {exc})", hint="check the URL and your network") from None
+        except httpx2.TransportError as exc:
+            raise UnreachableError(f"{pinned.url}: cannot get a response from {pinned.netloc} ({type(exc).__name__}: {exc})", hint="check the URL and your network") from None
 
     def _attempt(self, pinned: PinnedURL, headers: dict[str, str], max_bytes: int, check_type: ContentCheck | None) -> HttpResponse:
-        LIMITER.wait(pinned.netloc, self.config.min_interval)
+        LIMITER.wait(pinned.netloc, self.config.min_interval, limit=max(0.0, self.remaining()))
         addresses = pinned.addresses or (pinned.address,)
         for index, address in enumerate(addresses):
             try:
                 return self._exchange(pinned, address, headers, max_bytes, check_type)
-            except httpx.ConnectError:
+            except httpx2.ConnectError:
                 if index == len(addresses) - 1:
                     raise
                 log.debug("cannot connect to %s at %s; trying the next validated address", pinned.host, address)
@@ -316,9 +347,8 @@ class HttpSession:
     def _exchange(self, pinned: PinnedURL, address: str, headers: dict[str, str], max_bytes: int, check_type: ContentCheck | None) -> HttpResponse:
         cfg = self.config
         client = self._client(pinned, address)
-        target = httpx.URL(pinned.url).copy_with(host=address)
+        target = httpx2.URL(pinned.url).copy_with(host=address)
         extensions = {"sni_hostname": pinned.host} if pinned.scheme == "https" else {}
-        deadline = time.monotonic() + cfg.total_timeout
         log.debug("GET %s (connect %s)", pinned.url, address)
         with client.stream("GET", target, headers={"Host": pinned.netloc, **headers}, extensions=extensions) as r:
             status = r.status_code
@@ -332,7 +362,7 @@ class HttpSession:
                 raise _RetryableStatus(status, wait)
             response_headers = {k.lower(): v for k, v in r.headers.items()}
             if status != 200:
-                body = self._read(r, pinned.url, _ERROR_BODY_BYTES, deadline, truncate=True) if status not in REDIRECT_STATUSES and status != 304 else b""
+                body = self._read(r, pinned.url, _ERROR_BODY_BYTES, truncate=True) if status not in REDIRECT_STATUSES and status != 304 else b""
                 return HttpResponse(url=pinned.url, status=status, headers=response_headers, body=body, fetched_at=datetime.now(UTC))
             declared = r.headers.get("content-length", "")
             if declared.isdigit() and int(declared) > max_bytes:
@@ -342,16 +372,14 @@ class HttpSession:
                 )
             if check_type is not None:
                 check_type(r.headers.get("content-type"), pinned.url)
-            body = self._read(r, pinned.url, max_bytes, deadline)
+            body = self._read(r, pinned.url, max_bytes)
             return HttpResponse(url=pinned.url, status=status, headers=response_headers, body=body, fetched_at=datetime.now(UTC))
 
-    def _read(self, r: httpx.Response, url: str, limit: int, deadline: float, *, truncate: bool = False) -> bytes:
+    def _read(self, r: httpx2.Response, url: str, limit: int, *, truncate: bool = False) -> bytes:
         decoder = BoundedDecoder(r.headers.get("content-encoding"), limit, url)
         body = bytearray()
         try:
-            for chunk in r.iter_raw(_RAW_CHUNK):
-                if time.monotonic() > deadline:
-                    raise _BodyTooSlow()
+            for chunk in r.iter_raw(_RAW_CHUNK):  # each read bounded by the fetch deadline (analyzer.deadline)
                 body += decoder.feed(chunk)
         except ContentError:
             if truncate:
@@ -359,16 +387,16 @@ class HttpSession:
             raise
         return bytes(body)
 
-    def _client(self, pinned: PinnedURL, address: str) -> httpx.Client:
+    def _client(self, pinned: PinnedURL, address: str) -> httpx2.Client:
         # One client per (origin, pinned address): a pooled connection is never reused for another host
         # name, so the TLS server name always matches the Host header.
         key = (pinned.scheme, pinned.host, pinned.port, address)
         client = self._clients.get(key)
         if client is None:
             cfg = self.config
-            client = httpx.Client(
-                transport=cfg.transport or httpx.HTTPTransport(retries=0, verify=_ssl_context()),
-                timeout=httpx.Timeout(cfg.read_timeout, connect=cfg.connect_timeout),
+            client = httpx2.Client(
+                transport=cfg.transport or deadline_transport(retries=0, verify=_ssl_context()),
+                timeout=httpx2.Timeout(cfg.read_timeout, connect=cfg.connect_timeout),
                 follow_redirects=False,
                 trust_env=False,  # an env proxy would resolve names itself and bypass the pinned address
                 headers={"User-Agent": cfg.user_agent, "Accept-Encoding": "gzip, deflate"},
@@ -380,7 +408,7 @@ class HttpSession:
 @functools.cache
 def _ssl_context() -> ssl.SSLContext:
     """One verifying TLS context per process: loading the CA bundle per client costs ~10 MB and milliseconds."""
-    return httpx.create_ssl_context()
+    return httpx2.create_ssl_context()
 
 
 def _from_cache(entry: CachedResponse, *, revalidated: bool) -> HttpResponse:

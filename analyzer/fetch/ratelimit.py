@@ -21,14 +21,14 @@ class HostRateLimiter:
         with self._lock:
             self._delays[host] = max(self._delays.get(host, 0.0), seconds)
 
-    def wait(self, host: str, min_interval: float) -> float:
-        """Block until this host may be sent the next request; returns the seconds slept."""
+    def wait(self, host: str, min_interval: float, *, limit: float | None = None) -> float:
+        """Block until this host may be sent the next request (at most `limit` seconds: the fetch deadline)."""
         interval = max(min_interval, self._delays.get(host, 0.0))
         with self._lock:
             now = time.monotonic()
             slot = max(now, self._next_slot.get(host, 0.0))
             self._next_slot[host] = slot + interval
-        delay = slot - now
+        delay = slot - now if limit is None else min(slot - now, limit)
         if delay > 0:
             time.sleep(delay)
         return max(delay, 0.0)

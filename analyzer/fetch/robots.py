@@ -15,7 +15,7 @@ from urllib.parse import urlsplit, urlunsplit
 from protego import Protego
 
 from analyzer.cache import SqliteCache
-from analyzer.errors import BlockedURLError, ContentError, FetchError
+from analyzer.errors import BlockedURLError, ContentError, FetchError, UnreachableError
 from analyzer.fetch.ratelimit import LIMITER
 
 if TYPE_CHECKING:
@@ -79,6 +79,8 @@ class RobotsPolicy:
             raise
         except ContentError:
             return _ALLOW_ALL, None  # an oversized or odd robots.txt: RFC 9309 lets us use what we could read
+        except UnreachableError as exc:  # a dead or silent server is a fetch failure (exit 3), not a robots.txt refusal
+            raise UnreachableError(exc.message.replace(f"{url}: ", f"{origin}: ", 1), hint=exc.hint) from None
         except FetchError as exc:
             log.info("robots.txt unreachable at %s: %s", origin, exc.message)
             return _DISALLOW_ALL, "robots.txt could not be read, which RFC 9309 treats as disallow-all"
