@@ -57,3 +57,61 @@ def test_fetcher_uses_the_openai_sdk_http_stack_only():
         for node in ast.walk(ast.parse(path.read_text("utf-8"))):
             names = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or ""] if isinstance(node, ast.ImportFrom) else []
             assert not any(n == "httpx" or n.startswith("httpx.") for n in names), f"{path} imports httpx; use httpx2 (the openai SDK's stack)"
+
+
+# ----------------------------------------------------------------------------- Medium/Low: URLs and tokens
+
+
+@pytest.mark.parametrize("tail", ["../../../../api/whoami-v2", "%2e%2e/%2e%2e/%2E%2E/%2e%2e/api/whoami-v2", "%252e%252e/x", "..%2f..%2fapi/whoami-v2"])
+def test_hf_url_with_dot_dot_segments_never_sends_hf_token_elsewhere(httpserver, tmp_path, tail):
+    from analyzer.errors import BlockedURLError
+
+    httpserver.expect_request("/api/whoami-v2").respond_with_json({"name": "victim", "email": "v@example.org"})
+    config = fast_config(tmp_path, hf_endpoint=httpserver.url_for("").rstrip("/"), hf_token="hf_SECRETtoken123")
+    with pytest.raises(BlockedURLError, match="segment"):
+        fetch_listing(f"https://huggingface.co/org/model/blob/main/{tail}", allow_private=True, config=config)
+    assert httpserver.log == []
+
+
+def test_repository_token_is_scoped_to_the_repository_paths():
+    from analyzer.fetch.http import Auth
+
+    auth = Auth.bearer("https://hub.example", "t", paths=("/api/models/org/m", "/org/m/"))
+    assert auth.applies_to("https://hub.example/api/models/org/m/revision/main")
+    assert auth.applies_to("https://hub.example/org/m/resolve/abc/README.md")
+    assert not auth.applies_to("https://hub.example/api/whoami-v2")
+    assert not auth.applies_to("https://hub.example/org/m/../../api/whoami-v2")
+    assert not auth.applies_to("https://hub.example/org/m2/resolve/x")
+    assert not auth.applies_to("https://other.example/org/m/resolve/x")
+
+
+@pytest.mark.parametrize("address", ["fec0::1", "fec0:1234::5", "192.0.0.8", "192.0.0.170", "64:ff9b:1::a00:1"])
+def test_site_local_ipv6_and_ietf_protocol_addresses_are_refused(address):
+    from analyzer.errors import BlockedURLError
+    from analyzer.fetch.guard import pin_url
+
+    host = f"[{address}]" if ":" in address else address
+    with pytest.raises(BlockedURLError, match="refused"):
+        pin_url(f"http://{host}/card.md")
+
+
+def test_cr_lf_in_a_url_is_refused_and_not_echoed_raw(capsys, tmp_path, monkeypatch):
+    from analyzer.cli.main import main
+
+    monkeypatch.setenv("ANALYZER_CACHE_DIR", str(tmp_path))
+    rc = main(["fetch", "https://example.org/a\r\nSet-Cookie: x=1"])
+    err = capsys.readouterr().err
+    assert rc == 2
+    assert "\r" not in err and err.count("\n") == 1
+    assert "%0D%0A" in err or "\\r\\n" in err
+
+
+def test_credentials_in_base_url_are_redacted_in_errors():
+    from analyzer.errors import ConfigError
+    from analyzer.extract.llm_settings import settings_from_options
+    from analyzer.redact import redact_url
+
+    assert redact_url("https://bob:hunter22@gw.example/v1?api-key=sk-abcdef&x=1") == "https://***@gw.example/v1?api-key=***&x=1"
+    with pytest.raises(ConfigError) as caught:
+        settings_from_options(base_url="ftp://bob:hunter22@gw.example/v1", api_key="k")
+    assert "hunter22" not in str(caught.value)

@@ -195,7 +195,7 @@ def test_replay_server_module_serves_recordings(fake: FakeOpenAI, tmp_path: Path
     import subprocess
     import sys
 
-    import httpx
+    import httpx2
 
     record = tmp_path / "rec"
     fake.push_content(draft_json())
@@ -208,7 +208,7 @@ def test_replay_server_module_serves_recordings(fake: FakeOpenAI, tmp_path: Path
         assert proc.stdout is not None
         line = proc.stdout.readline()
         url = line.split(" on ", 1)[1].split(" ", 1)[0]
-        assert httpx.get(url.removesuffix("/v1") + "/health").json()["recordings"] == 1
+        assert httpx2.get(url.removesuffix("/v1") + "/health").json()["recordings"] == 1
         replayed = extractor(fake, base_url=url, use_cache=False).extract(make_listing())
     finally:
         proc.terminate()

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from analyzer.redact import redact_url
 from analyzer.errors import ConfigError
 from analyzer.extract.budget import DEFAULT_INPUT_BUDGET, load_prices
 from analyzer.extract.prompting import DEFAULT_PROMPT_ID
@@ -113,7 +114,7 @@ def settings_from_options(**options: Any) -> LLMSettings:
                 hint="export OPENAI_API_KEY=..., or use --provider heuristic for the offline extractor",
             )
         if base_url and not re.match(r"^https?://", base_url):
-            raise ConfigError(f"base URL {base_url!r} is not an http(s) URL", hint="pass e.g. --base-url http://127.0.0.1:8080/v1")
+            raise ConfigError(f"base URL {redact_url(base_url)!r} is not an http(s) URL", hint="pass e.g. --base-url http://127.0.0.1:8080/v1")
         api_key = api_key or "not-needed"  # local servers ignore it; the SDK insists on one
 
     mode = str(opts.pop("structured_output", "auto")).replace("-", "_")

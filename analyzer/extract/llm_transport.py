@@ -23,6 +23,7 @@ import httpx2
 import openai
 from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
 
+from analyzer.redact import redact_url, scrub, url_secrets
 from analyzer.deadline import BYTE_CAP, DEADLINE, RequestBudget, caused_by, deadline_transport
 from analyzer.errors import ExtractionError
 from analyzer.extract.llm_settings import LLMSettings
@@ -110,7 +111,8 @@ class Transport:
 
     def scrub(self, text: str) -> str:
         key = self.settings.api_key
-        return text.replace(key, "***") if key and len(key) >= 4 else text
+        text = text.replace(key, "***") if key and len(key) >= 4 else text
+        return scrub(text, url_secrets(self.settings.base_url))  # credentials written into --base-url
 
     def _retrying(self, budget: RequestBudget) -> Retrying:
         s = self.settings
@@ -146,7 +148,7 @@ class Transport:
             with budget:
                 return fn()
 
-        where = self.scrub(s.base_url or "api.openai.com")
+        where = self.scrub(redact_url(s.base_url) if s.base_url else "api.openai.com")
         try:
             return self._retrying(budget)(attempt)
         except openai.APIStatusError as exc:

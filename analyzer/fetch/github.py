@@ -16,6 +16,7 @@ from urllib.parse import quote, urlsplit
 
 from analyzer.errors import ContentError, FetchError, GatedError, NotFoundError
 from analyzer.fetch.config import FetchConfig
+from analyzer.fetch.guard import check_path_segments
 from analyzer.fetch.http import Auth, HttpResponse, HttpSession
 from analyzer.fetch.parse import metadata_values
 from analyzer.fetch.remote import build_remote_listing, decode_body
@@ -45,6 +46,8 @@ def parse_github_url(url: str, config: FetchConfig) -> GithubTarget | None:
     parts = urlsplit(url)
     host = (parts.netloc or "").lower()
     segments = [s for s in parts.path.split("/") if s]
+    if host == "raw.githubusercontent.com" or host in config.github_web_hosts():
+        check_path_segments(url)  # ".." would reach another API path of the host, with GITHUB_TOKEN
     if host == "raw.githubusercontent.com" and len(segments) >= 4 and config.github_web_base() == "https://github.com":
         return GithubTarget(owner=segments[0], repo=segments[1], ref=segments[2], path="/".join(segments[3:]), is_file=True)
     if host not in config.github_web_hosts() or len(segments) < 2 or segments[0].lower() in _NOT_OWNERS:
@@ -62,9 +65,10 @@ def parse_github_url(url: str, config: FetchConfig) -> GithubTarget | None:
 def fetch_github(target: GithubTarget, source_url: str, session: HttpSession) -> Listing:
     cfg = session.config
     api = cfg.github_api.rstrip("/")
-    auth = Auth.bearer(api, cfg.github_token) if cfg.github_token else None
     label = f"{target.owner}/{target.repo}"
     repo_api = f"{api}/repos/{quote(target.owner)}/{quote(target.repo)}"
+    # the token goes to this repository's API paths only
+    auth = Auth.bearer(api, cfg.github_token, paths=(urlsplit(repo_api).path,)) if cfg.github_token else None
 
     repo_response = session.get(repo_api, accept=_JSON, headers=API_HEADERS, auth=auth, max_bytes=cfg.max_api_bytes)
     _raise_for_github_error(repo_response, label, cfg)

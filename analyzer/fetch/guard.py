@@ -16,7 +16,8 @@ import ipaddress
 import socket
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+import re
+from urllib.parse import unquote, urlsplit
 
 from analyzer.errors import BlockedURLError
 
@@ -26,6 +27,13 @@ Resolver = Callable[[str, int], list[str]]
 ALLOWED_SCHEMES = ("http", "https")
 _LOCAL_NAMES = ("localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback")
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
+_CONTROL = re.compile(r"[\x00-\x20\x7f-\x9f]")
+# Not public, though Python's is_global (3.11) says they are.
+_EXTRA_BLOCKED = (
+    (ipaddress.ip_network("fec0::/10"), "a site-local IPv6 address (fec0::/10, deprecated but still routed inside networks)"),
+    (ipaddress.ip_network("192.0.0.0/24"), "an IETF protocol assignment (192.0.0.0/24), not a public host"),
+    (ipaddress.ip_network("64:ff9b:1::/48"), "a local-use NAT64 address (64:ff9b:1::/48)"),
+)
 _PRIVATE_HINT = "pass --allow-private (Python: allow_private=True) only if you mean to fetch from a private network"
 
 
@@ -66,6 +74,9 @@ def blocked_reason(address: IPAddress) -> str | None:
     for attribute, reason in checks:
         if getattr(address, attribute):
             return reason
+    for network, reason in _EXTRA_BLOCKED:
+        if address.version == network.version and address in network:
+            return reason
     if isinstance(address, ipaddress.IPv4Address) and address in ipaddress.ip_network("100.64.0.0/10"):
         return "a carrier-grade NAT (100.64/10) address"
     if not address.is_global:
@@ -100,8 +111,36 @@ def parse_numeric_host(host: str) -> IPAddress | None:
     return None
 
 
+def check_path_segments(url: str) -> None:
+    """Refuse a URL whose path has '.' or '..' segments (also percent-encoded) or backslashes.
+
+    A client normalises them away, so "/org/model/blob/main/../../../../api/whoami-v2" would reach another
+    API path of the same host, with the token meant for the repository.
+    """
+    path = urlsplit(url.strip()).path
+    for raw in path.split("/"):
+        segment = raw
+        for _ in range(3):  # %252e%252e decodes twice
+            decoded = unquote(segment)
+            if decoded == segment:
+                break
+            segment = decoded
+        if segment in (".", "..") or "\\" in segment or "/" in segment:
+            raise BlockedURLError(
+                f"{escape_url(url)}: the path has a '{segment}' segment that would leave the page it names",
+                hint="pass the page's own URL, without '.', '..' or encoded slashes in the path",
+            )
+
+
+def escape_url(url: str) -> str:
+    """The URL for an error message: control characters shown as %XX, never raw CR/LF."""
+    return _CONTROL.sub(lambda m: f"%{ord(m.group(0)):02X}", url.strip())
+
+
 def check_scheme(url: str) -> None:
-    """Refuse anything but http(s) before we even look at the host."""
+    """Refuse anything but http(s) and URLs with control characters before we even look at the host."""
+    if _CONTROL.search(url.strip()):
+        raise BlockedURLError(f"{escape_url(url)}: the URL contains control characters (CR, LF, tab or NUL)", hint="remove them; copy the URL again from the address bar")
     scheme = urlsplit(url.strip()).scheme.lower()
     if scheme not in ALLOWED_SCHEMES:
         shown = f"{scheme}://" if scheme else "a URL without a scheme"

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import posixpath
 import random
 import ssl
 import time
@@ -24,7 +25,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from urllib.parse import urljoin, urlsplit, urlunsplit
+from urllib.parse import unquote, urljoin, urlsplit, urlunsplit
 
 import httpx2
 from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt, wait_random_exponential
@@ -80,10 +81,19 @@ class Auth:
 
     origin: tuple[str, str, int]
     value: str = field(repr=False)
+    paths: tuple[str, ...] = ()  # when set, only URLs whose path starts with one of these get it
 
     @classmethod
-    def bearer(cls, base_url: str, token: str) -> Auth:
-        return cls(origin=origin_of(base_url), value=f"Bearer {token}")
+    def bearer(cls, base_url: str, token: str, *, paths: tuple[str, ...] = ()) -> Auth:
+        return cls(origin=origin_of(base_url), value=f"Bearer {token}", paths=paths)
+
+    def applies_to(self, url: str) -> bool:
+        if origin_of(url) != self.origin:
+            return False
+        if not self.paths:
+            return True
+        path = posixpath.normpath(unquote(urlsplit(url).path) or "/")
+        return any(path == p.rstrip("/") or path.startswith(p.rstrip("/") + "/") for p in self.paths)
 
 
 class _RetryableStatus(Exception):
@@ -275,7 +285,7 @@ class HttpSession:
             if use_robots:
                 self.robots.check(current)
             hop_headers = {"Accept": accept, **headers}
-            if auth is not None and origin_of(current) == auth.origin:
+            if auth is not None and auth.applies_to(current):
                 hop_headers["Authorization"] = auth.value
             if cached is not None and cached.url == current:
                 hop_headers.update(cached.conditional_headers())

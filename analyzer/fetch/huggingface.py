@@ -14,6 +14,7 @@ from urllib.parse import quote, urlsplit
 
 from analyzer.errors import ContentError, GatedError, NotFoundError
 from analyzer.fetch.config import FetchConfig
+from analyzer.fetch.guard import check_path_segments
 from analyzer.fetch.http import Auth, HttpResponse, HttpSession
 from analyzer.fetch.parse import flatten_metadata, metadata_values
 from analyzer.fetch.remote import build_remote_listing, decode_body
@@ -43,6 +44,7 @@ def parse_hf_url(url: str, config: FetchConfig) -> HfTarget | None:
     parts = urlsplit(url)
     if (parts.netloc or "").lower() not in config.hf_hosts():
         return None
+    check_path_segments(url)  # "..", which a client would resolve into another Hub API path, with HF_TOKEN
     segments = [s for s in parts.path.split("/") if s]
     repo_type: RepoType = "model"
     if segments and segments[0] in ("datasets", "spaces"):
@@ -69,8 +71,10 @@ def parse_hf_url(url: str, config: FetchConfig) -> HfTarget | None:
 def fetch_hf(target: HfTarget, source_url: str, session: HttpSession) -> Listing:
     cfg = session.config
     endpoint = cfg.hf_endpoint.rstrip("/")
-    auth = Auth.bearer(endpoint, cfg.hf_token) if cfg.hf_token else None
     label = f"{_URL_PREFIX[target.repo_type]}{target.repo_id}"
+    # The token goes to this repository's API and files only, never to another path of the Hub.
+    scope = (f"/api/{target.repo_type}s/{target.repo_id}", f"/{label}/")
+    auth = Auth.bearer(endpoint, cfg.hf_token, paths=_under_endpoint(endpoint, scope)) if cfg.hf_token else None
     api_url = f"{endpoint}/api/{target.repo_type}s/{target.repo_id}"
     if target.revision:
         api_url += f"/revision/{quote(target.revision, safe='')}"
@@ -86,7 +90,7 @@ def fetch_hf(target: HfTarget, source_url: str, session: HttpSession) -> Listing
     sha = info.get("sha") if isinstance(info.get("sha"), str) else None
     file = target.file or "README.md"
     ref = quote(sha or target.revision or "main", safe="")
-    file_url = f"{endpoint}/{label}/resolve/{ref}/{quote(file)}"
+    file_url = f"{endpoint}/{label}/resolve/{ref}/{'/'.join(quote(part, safe='') for part in file.split('/'))}"
     card = session.get(file_url, accept="text/markdown, text/plain, */*;q=0.5", auth=auth)
     text = ""
     if card.status == 200:
@@ -110,6 +114,11 @@ def fetch_hf(target: HfTarget, source_url: str, session: HttpSession) -> Listing
     if listing.title in (file.rsplit(".", 1)[0], "README"):
         listing = listing.model_copy(update={"title": target.repo_id})
     return listing
+
+
+def _under_endpoint(endpoint: str, paths: tuple[str, ...]) -> tuple[str, ...]:
+    base = urlsplit(endpoint).path.rstrip("/")
+    return tuple(base + p for p in paths)
 
 
 def hf_metadata(info: dict[str, object], *, include_card_data: bool) -> list[MetadataField]:
