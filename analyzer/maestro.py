@@ -13,11 +13,11 @@ import string
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
-from typing import Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from analyzer.conditions import Condition, Fact, Subject, holds
 from analyzer.errors import ConfigError
 from analyzer.models import (
     FACTOR_NAMES,
@@ -26,7 +26,6 @@ from analyzer.models import (
     AgenticProfile,
     CrossLayerThreat,
     FactorKey,
-    FactValue,
     Kind,
     LayerId,
     LayerStatus,
@@ -47,16 +46,6 @@ DRIVER_THRESHOLD = 0.3  # a factor below this did not "raise" a threat
 CONTROLS_THRESHOLD = 0.5  # agency at which a missing control is worth saying
 QUOTE_LIMIT = 240  # the longest quote shown beside the stated text of a layer
 
-ExposureFlag = Literal[
-    "network_service",
-    "processes_untrusted_content",
-    "executes_code",
-    "writes_files",
-    "controls_browser_or_desktop",
-    "uses_credentials",
-    "acts_on_external_systems",
-    "human_approval_required",
-]
 # Non-Determinism and Opacity are model properties; these eight measure agency.
 AGENCY_FACTORS = frozenset(FACTOR_ORDER[:8])
 PLACEHOLDERS = frozenset(
@@ -72,25 +61,12 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class Condition(_Strict):
-    groups: list[str] = []
-    kinds: list[Kind] = []
-    exposure: list[ExposureFlag] = []
-    not_exposure: list[ExposureFlag] = []
-    factors: dict[FactorKey, float] = {}
-    outputs: list[Modality] = []
-    mitigations: list[MitigationKind] = []
-    no_mitigations: list[MitigationKind] = []
-    any: list[Condition] = []
-
-
 class Variant(_Strict):
     when: Condition = Condition()
     text: str
 
 
 class KindEntry(_Strict):
-    group: str
     noun: str
 
 
@@ -137,14 +113,14 @@ class CrossLayerEntry(_Strict):
     name: str
     layers: list[LayerId] = Field(min_length=2)
     drivers: list[FactorKey] = Field(min_length=1)
-    facts: list[ExposureFlag]
+    facts: list[Fact]
     when: Condition
     text: str
 
 
 class Catalogue(_Strict):
     kinds: dict[Kind, KindEntry]
-    exposure_phrases: dict[ExposureFlag, str]
+    exposure_phrases: dict[Fact, str]
     core_risks: dict[str, list[FactorKey]]
     mitigation_layers: dict[MitigationKind, list[LayerId]]
     driver_sentences: list[DriverSentence] = Field(min_length=1)
@@ -213,56 +189,7 @@ def load_catalogue() -> Catalogue:
 # --------------------------------------------------------------------------- facts about one profile
 
 
-@dataclass(frozen=True)
-class _Facts:
-    """What the conditions are evaluated against; built once per profile."""
-
-    kind: Kind
-    group: str
-    values: dict[FactorKey, float]
-    exposure: dict[str, bool]
-    outputs: frozenset[Modality]
-    mitigations: frozenset[MitigationKind]
-
-    def value(self, key: FactorKey) -> float:
-        return self.values.get(key, 0.0)
-
-
-def _facts(profile: AgenticProfile, catalogue: Catalogue) -> _Facts:
-    system = profile.system
-    return _Facts(
-        kind=system.kind,
-        group=catalogue.kinds[system.kind].group,
-        values={k: (v if v is not None else 0.0) for k, v in profile.values().items()},
-        exposure={k: v is FactValue.YES for k, v in system.exposure.values().items()},
-        outputs=frozenset(system.output_modalities),
-        mitigations=frozenset(m.kind for m in system.mitigations),
-    )
-
-
-def holds(cond: Condition, facts: _Facts) -> bool:
-    """True when every clause of a catalogue condition holds for these facts."""
-    if cond.groups and facts.group not in cond.groups:
-        return False
-    if cond.kinds and facts.kind not in cond.kinds:
-        return False
-    if not all(facts.exposure.get(flag, False) for flag in cond.exposure):
-        return False
-    if any(facts.exposure.get(flag, False) for flag in cond.not_exposure):
-        return False
-    # 1e-9: factor values are on a 0.1 grid stored as binary floats
-    if not all(facts.value(key) >= minimum - 1e-9 for key, minimum in cond.factors.items()):
-        return False
-    if cond.outputs and not facts.outputs.intersection(cond.outputs):
-        return False
-    if cond.mitigations and not facts.mitigations.intersection(cond.mitigations):
-        return False
-    if facts.mitigations.intersection(cond.no_mitigations):
-        return False
-    return not cond.any or any(holds(c, facts) for c in cond.any)
-
-
-def _pick(variants: list[Variant], facts: _Facts | None) -> str:
+def _pick(variants: list[Variant], facts: Subject | None) -> str:
     if facts is not None:
         for variant in variants:
             if holds(variant.when, facts):
@@ -292,11 +219,11 @@ def _fill(template: str, **values: str) -> str:
     return template.format_map(values) if template else ""
 
 
-def _factor_label(key: FactorKey, facts: _Facts) -> str:
+def _factor_label(key: FactorKey, facts: Subject) -> str:
     return f"{FACTOR_NAMES[key]} {facts.value(key):.2f}"
 
 
-def _raised(keys: list[FactorKey], facts: _Facts) -> list[FactorKey]:
+def _raised(keys: list[FactorKey], facts: Subject) -> list[FactorKey]:
     """Drivers whose value is high enough to have raised a threat, strongest first."""
     strong = [k for k in dict.fromkeys(keys) if facts.value(k) >= DRIVER_THRESHOLD - 1e-9]
     return sorted(strong, key=lambda k: (-facts.value(k), FACTOR_ORDER.index(k)))
@@ -313,7 +240,7 @@ class _Scored:
     score: float
 
 
-def _select_threats(layer: LayerEntry, facts: _Facts) -> list[_Scored]:
+def _select_threats(layer: LayerEntry, facts: Subject) -> list[_Scored]:
     """The layer's threats that hold for this profile, most relevant first (weight + mean driver value)."""
     scored: list[_Scored] = []
     for threat in layer.threats:
@@ -328,7 +255,7 @@ def _select_threats(layer: LayerEntry, facts: _Facts) -> list[_Scored]:
     return picked[:THREATS_PER_LAYER]
 
 
-def _ordered_risks(risks: list[str], catalogue: Catalogue, facts: _Facts | None) -> list[str]:
+def _ordered_risks(risks: list[str], catalogue: Catalogue, facts: Subject | None) -> list[str]:
     """A layer's AIVSS core risks, the ones this profile amplifies most first."""
     if facts is None:
         return list(risks)
@@ -347,7 +274,7 @@ class _Writer:
     def __init__(self, profile: AgenticProfile, listing: Listing, catalogue: Catalogue) -> None:
         self.profile = profile
         self.catalogue = catalogue
-        self.facts = _facts(profile, catalogue)
+        self.facts = Subject.of(profile)
         system = profile.system
         name = _clean(system.name, 200) or _clean(listing.title, 200) or "The system"
         noun = catalogue.kinds[system.kind].noun.format(media=_media(self.facts.outputs))
@@ -442,7 +369,7 @@ class _Writer:
             if not holds(entry.when, self.facts):
                 continue
             raised = _raised(entry.drivers, self.facts)
-            facts = [self.catalogue.exposure_phrases[f] for f in entry.facts if self.facts.exposure.get(f, False)]
+            facts = [self.catalogue.exposure_phrases[f] for f in entry.facts if self.facts.fact(f)]
             text = _fill(
                 entry.text,
                 **self.values,

@@ -73,22 +73,6 @@ class Kind(StrEnum):
     UNKNOWN = "unknown"
 
 
-KIND_LABELS: dict[Kind, str] = {
-    Kind.IMAGE_VIDEO_AUDIO_MODEL: "image / video / audio generation model",
-    Kind.TEXT_LLM: "text LLM without agent features",
-    Kind.TOOL_CALLING_LLM: "LLM advertised for tool calling / agents",
-    Kind.CLASSIFIER_EMBEDDING_ASR: "classifier / embedding / ASR / segmentation model",
-    Kind.MCP_SERVER_OR_TOOL: "MCP server or tool",
-    Kind.CODING_AGENT: "coding agent",
-    Kind.BROWSER_OR_COMPUTER_USE_AGENT: "browser / computer-use agent",
-    Kind.MULTI_AGENT_FRAMEWORK: "multi-agent framework",
-    Kind.AUTONOMOUS_AGENT: "autonomous task / research agent",
-    Kind.AGENT_FRAMEWORK: "single-agent framework / SDK",
-    Kind.MEMORY_SYSTEM: "memory system for agents",
-    Kind.ASSISTANT_APP: "assistant app (chat UI, RAG app, IDE assistant)",
-    Kind.UNKNOWN: "unknown kind of system",
-}
-
 
 class Modality(StrEnum):
     TEXT = "text"

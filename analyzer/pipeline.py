@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TypeVar
@@ -27,14 +27,21 @@ from analyzer.models import (
     FACTOR_ORDER,
     AgenticProfile,
     Analysis,
+    AnalystEdit,
     FactorAssessment,
+    FactorKey,
     FactorStatus,
+    FactValue,
+    Kind,
     Listing,
+    MitigationKind,
     RunManifest,
     ScoringOptions,
     StageTiming,
 )
-from analyzer.score import score_profile
+from analyzer.edits import MITIGATION_TARGET, THREAT_TARGET, apply_edits, previous_multiplier
+from analyzer.rules import settle_profile
+from analyzer.score import parse_mitigation, parse_threat, score_profile
 
 _URL = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://")
 T = TypeVar("T")
@@ -105,7 +112,7 @@ def assemble(
 ) -> Analysis:
     """Score an extraction result and write the threat model: the deterministic half of the pipeline."""
     timings = list(timings or [])
-    profile = result.profile if result.outcome.status == "ok" else None
+    profile = settle_profile(result.profile) if result.outcome.status == "ok" and result.profile is not None else None
     aivss = _timed(timings, "score", lambda: score_profile(profile, scoring))
     threat_model = _timed(timings, "maestro", lambda: build_threat_model(profile, listing))
     factors = profile.factors if profile else unknown_factors(result.outcome.error)
@@ -146,23 +153,74 @@ def unknown_factors(error: str | None) -> list[FactorAssessment]:
     ]
 
 
-def rescore(analysis: Analysis, scoring: ScoringOptions | None = None) -> Analysis:
-    """Re-run scoring and the threat model on a saved (possibly hand-edited) Analysis."""
-    scoring = scoring or ScoringOptions()
-    timings: list[StageTiming] = []
+def rescore(
+    analysis: Analysis,
+    *,
+    kind: Kind | str | None = None,
+    set_factors: Mapping[FactorKey | str, float] | None = None,
+    facts: Mapping[str, FactValue | str | bool] | None = None,
+    stated_mitigations: str | Iterable[str | MitigationKind] | None = None,
+    threat: str | float | None = None,
+    mitigation: str | float | None = None,
+    options: ScoringOptions | None = None,
+    note: str | None = None,
+) -> Analysis:
+    """Re-run scoring and the threat model on a saved Analysis, with the analyst's edits.
+
+    `kind`, `set_factors` ({factor key: value}), `facts` ({fact: yes|no|not_stated}), `stated_mitigations`
+    (kinds, or "none"), `threat` and `mitigation` (a level name or a number) are recorded in
+    `Analysis.edits` with the value they replace and marked on the edited item; ThM and MF edits are
+    kept on later re-scores. `options` are the scoring options (formula, rounding, CVSS overrides).
+    Raises ScoringError naming a bad value, ProfileError when there is no profile to edit.
+    """
+    options = options or ScoringOptions()
     profile = analysis.profile()
-    aivss = _timed(timings, "score", lambda: score_profile(profile, scoring))
+    wants_edit = any(v is not None for v in (kind, set_factors, facts, stated_mitigations))
+    if profile is None and wants_edit:
+        raise ProfileError("the analysis has no extracted profile to edit (the extraction failed)", hint="re-run `analyzer analyze` first")
+    edits = list(analysis.edits)
+    if profile is not None:
+        profile, new = apply_edits(profile, kind=kind, set_factors=set_factors, facts=facts, stated_mitigations=stated_mitigations, note=note)
+        profile = settle_profile(profile)
+        edits += new
+    options, new = _multiplier_edits(analysis, options, threat, mitigation, note)
+    edits += new
+    timings: list[StageTiming] = []
+    aivss = _timed(timings, "score", lambda: score_profile(profile, options))
     threat_model = _timed(timings, "maestro", lambda: build_threat_model(profile, analysis.listing))
     run = analysis.run.model_copy(update={"timings": [*analysis.run.timings, *timings]})
     return analysis.model_copy(
         update={
+            "system": profile.system if profile is not None else analysis.system,
+            "factors": profile.factors if profile is not None else analysis.factors,
             "aivss": aivss,
             "summary": threat_model.summary,
             "maestro": threat_model.layers,
             "cross_layer": threat_model.cross_layer,
             "run": run,
+            "edits": edits,
         }
     )
+
+
+def _multiplier_edits(
+    analysis: Analysis, options: ScoringOptions, threat: str | float | None, mitigation: str | float | None, note: str | None
+) -> tuple[ScoringOptions, list[AnalystEdit]]:
+    """ThM / MF: a new analyst value (recorded) or the latest earlier one, unless the options override it."""
+    new: list[AnalystEdit] = []
+    update: dict[str, float] = {}
+    for target, given, parse in ((THREAT_TARGET, threat, lambda t: parse_threat(t, options.formula)), (MITIGATION_TARGET, mitigation, parse_mitigation)):
+        if getattr(options, target) is not None:
+            continue
+        if given is not None:
+            value = parse(given)
+            previous = previous_multiplier(analysis.edits, target)
+            previous = previous if previous is not None else getattr(analysis.aivss, target)
+            new.append(AnalystEdit(target=target, previous=f"{previous:g}", value=f"{value:g}", note=note))
+            update[target] = value
+        elif (earlier := previous_multiplier(analysis.edits, target)) is not None:
+            update[target] = earlier
+    return options.model_copy(update=update), new
 
 
 def load_analysis(path: str) -> Analysis:

@@ -7,6 +7,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from analyzer.formula import FORMULA_LINES, computation_text
+from analyzer.formula import display_number as trimmed
+from analyzer.formula import multiplier_text as plain
 from analyzer.models import (
     FACTOR_NAMES,
     Analysis,
@@ -15,16 +18,11 @@ from analyzer.models import (
     FactorAssessment,
     FactorKey,
     FactorStatus,
-    Formula,
     LayerStatus,
 )
 from analyzer.text import join, kind_phrase, kind_short
 
 TITLE_SUFFIX = "agentic threat model"
-FORMULA_LINES: dict[Formula, str] = {
-    Formula.V0_8: "AIVSS = (CVSS_Base + AARS) × Mitigation_Factor, where AARS = (10 − CVSS_Base) × (Factor_Sum / 10) × ThM",
-    Formula.V0_5: "AIVSS = ((CVSS_Base + AARS) / 2) × ThM, where AARS = Factor_Sum",
-}
 MAESTRO_INTRO = (
     "Per-layer threats for this agent. Layers tagged “not certain from listing” are general, caveated "
     "commentary where the public description didn’t pin that layer."
@@ -38,17 +36,6 @@ REASON_LABELS = {
     "factors": "Factor sum",
 }
 UNKNOWN = "unknown"
-
-
-def trimmed(value: float, places: int = 2) -> str:
-    """At most `places` decimals, trailing zeros dropped (1.150 → '1.15', 1.0 → '1')."""
-    text = f"{round(value, places):.{places}f}".rstrip("0").rstrip(".")
-    return "0" if text in ("", "-0") else text
-
-
-def plain(value: float) -> str:
-    """A multiplier or base as the reference pages print it: Python's float text, ≤ 2 decimals (1.0, 0.97)."""
-    return str(round(float(value), 2))
 
 
 def title(analysis: Analysis) -> str:
@@ -121,19 +108,7 @@ def scored_with(aivss: AivssResult) -> str:
 
 def computation(analysis: Analysis) -> str | None:
     """The arithmetic behind the score, with the inputs filled in; None when there is no score."""
-    a = analysis.aivss
-    if analysis.failed or a.score is None or a.factor_sum is None:
-        return None
-    c, fs, thm, mf = a.cvss_base, a.factor_sum, a.threat_multiplier, a.mitigation_factor
-    if a.formula is Formula.V0_5:
-        raw = (c + fs) / 2 * thm
-        return f"AARS = Factor_Sum = {trimmed(fs)}; AIVSS = (({plain(c)} + {trimmed(fs)}) / 2) × {plain(thm)} = {trimmed(raw, 3)} → {score_text(a)}"
-    aars = (10 - c) * (fs / 10) * thm
-    raw = (c + aars) * mf
-    return (
-        f"AARS = (10 − {plain(c)}) × ({trimmed(fs)} / 10) × {plain(thm)} = {trimmed(aars, 3)}; "
-        f"AIVSS = ({plain(c)} + {trimmed(aars, 3)}) × {plain(mf)} = {trimmed(raw, 3)} → {score_text(a)} (rounding: {a.rounding.value})"
-    )
+    return None if analysis.failed else computation_text(analysis.aivss)
 
 
 @dataclass(frozen=True)

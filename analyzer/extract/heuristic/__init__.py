@@ -28,6 +28,7 @@ from analyzer.extract.heuristic.summary import summary
 from analyzer.extract.heuristic.textscan import ScanText, verify_quote
 from analyzer.extract.injection import detect_injection, injection_spans
 from analyzer.models import EXPOSURE_FACTS, AgenticProfile, Evidence, ExposureFact, ExtractionOutcome, FactSource, Kind, Listing, Modality, SystemProfile
+from analyzer.taxonomy import KIND_GROUPS
 
 PROVIDER = "heuristic"
 RULES_VERSION = "heuristic-rules-3"
@@ -36,13 +37,6 @@ _DEFAULT_OUTPUT: dict[Kind, list[Modality]] = {
     Kind.IMAGE_VIDEO_AUDIO_MODEL: [Modality.IMAGE],
     Kind.CLASSIFIER_EMBEDDING_ASR: [Modality.STRUCTURED_DATA],
     Kind.MCP_SERVER_OR_TOOL: [Modality.STRUCTURED_DATA],
-}
-_AGENT_KINDS = {
-    Kind.CODING_AGENT,
-    Kind.BROWSER_OR_COMPUTER_USE_AGENT,
-    Kind.MULTI_AGENT_FRAMEWORK,
-    Kind.AUTONOMOUS_AGENT,
-    Kind.AGENT_FRAMEWORK,
 }
 
 
@@ -87,7 +81,7 @@ class HeuristicExtractor:
         output_fallback = _DEFAULT_OUTPUT.get(kind, [Modality.TEXT])
         outputs = modalities(scan, self.rules.output_modalities, output_fallback)
         exposure, mitigations = exposure_and_mitigations(scan, kind, name, blocked)
-        if kind in _AGENT_KINDS and Modality.ACTIONS not in outputs:
+        if kind in KIND_GROUPS["agent"] and Modality.ACTIONS not in outputs:
             outputs = [*outputs, Modality.ACTIONS]
         return SystemProfile(
             kind=kind,

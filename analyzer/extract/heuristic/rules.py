@@ -1,7 +1,7 @@
 """Load the heuristic phrase rules from analyzer/data/heuristic_rules.yaml into typed, compiled form.
 
 The YAML is the calibration surface: changing what a phrase means is a data change. Values may depend
-on the kind ("value: {agent: 0.8, default: 0.3}") where keys are kinds or group names from `groups`.
+on the kind ("value: {agent: 0.8, default: 0.3}") where keys are kinds or the kind groups of analyzer/taxonomy.py.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from importlib import resources
 from analyzer.errors import ConfigError
 from analyzer.extract.heuristic.fastre import FastPattern
 from analyzer.models import FactorKey, Kind, LayerId
+from analyzer.taxonomy import KIND_GROUPS
 from analyzer.yamlio import load_yaml
 
 RULES_FILE = "heuristic_rules.yaml"
@@ -198,7 +199,7 @@ def _layer_rules(raw: dict[str, dict[str, object]], groups: dict[str, list[str]]
 @cache
 def load_rules() -> Rules:
     raw = load_yaml(resources.files("analyzer.data").joinpath(RULES_FILE).read_text("utf-8"))
-    groups: dict[str, list[str]] = {k: list(v) for k, v in raw["groups"].items()}
+    groups: dict[str, list[str]] = {name: [k.value for k in Kind if k in members] for name, members in KIND_GROUPS.items()}
     kd = raw["kind_detection"]
     # A pattern listed under a group name counts for every kind in the group (e.g. model-card phrases),
     # except refinement targets, whose score must come from their own phrases.

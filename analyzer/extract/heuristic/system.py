@@ -19,6 +19,7 @@ from analyzer.models import (
     Mitigation,
     Modality,
 )
+from analyzer.taxonomy import KIND_LABELS
 
 _DEVELOPER_TEXT = re.compile(
     r"(?:developed by|model developers?|developer|created by|built by|maintained by)\**\s*[:：]?\**\s*"
