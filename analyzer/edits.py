@@ -175,9 +175,12 @@ def apply_edits(
 
 
 def previous_multiplier(edits: Iterable[AnalystEdit], target: str) -> float | None:
-    """The latest analyst value of ThM or MF, so a later re-score keeps it."""
+    """The latest analyst value of ThM or MF, so a later re-score keeps it; None if none (or reset to derived)."""
     value = None
     for edit in edits:
         if edit.target == target:
-            value = float(edit.value)
+            try:
+                value = float(edit.value)
+            except ValueError:  # a reset ("auto"): back to the derived value
+                value = None
     return value

@@ -44,7 +44,8 @@ def test_rescore_exposure_fact_kind_and_mitigations(c, analysis_json):
     before = Analysis.model_validate(analysis_json)
     after = rescore(c, analysis_json, facts={"executes_code": "yes", "network_service": "yes"})
     assert after.system.exposure.executes_code.source is FactSource.SET_BY_ANALYST
-    assert after.aivss.cvss_base > before.aivss.cvss_base and after.aivss.cvss_vector != before.aivss.cvss_vector
+    # a model's impacts stay at most Low (the rubric's model principle), so the vector moves, the base need not
+    assert after.aivss.cvss_base >= before.aivss.cvss_base and after.aivss.cvss_vector != before.aivss.cvss_vector
 
     kinded = rescore(c, analysis_json, kind="coding-agent")
     assert kinded.system.kind == "coding-agent" and kinded.system.kind_set_by_analyst

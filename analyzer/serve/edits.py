@@ -164,7 +164,7 @@ def _rescore(
         overrides[target] = None if last == RESET else parse(last)
     edited = analysis.model_copy(update={"system": system, "factors": factors, "edits": log})
     options = ScoringOptions(formula=analysis.aivss.formula, rounding=analysis.aivss.rounding, scale=analysis.aivss.scale, **overrides)
-    return rescore(edited, options)
+    return rescore(edited, options=options)
 
 
 def _choice(enum_type: type, value: Any, what: str) -> Any:

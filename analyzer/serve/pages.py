@@ -14,7 +14,6 @@ from collections.abc import Iterable, Sequence
 from analyzer import __version__
 from analyzer.models import (
     FACTOR_NAMES,
-    KIND_LABELS,
     Analysis,
     EXPOSURE_FACTS,
     Evidence,
@@ -29,6 +28,7 @@ from analyzer.report import common
 from analyzer.report import html as report_html
 from analyzer.serve.locate import find_quote, page_text
 from analyzer.serve.store import DraftInfo
+from analyzer.taxonomy import KIND_LABELS
 
 esc = report_html.esc
 FACTOR_STEPS = tuple(i / 10 for i in range(11))
