@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from analyzer.conditions import Condition, Fact, Subject, holds
 from analyzer.errors import ConfigError
 from analyzer.models import EXPOSURE_FACTS, AgenticProfile, ExposureFact, ExposureFacts, FactSource, FactValue, MitigationKind
+from analyzer.yamlio import load_yaml
 
 __all__ = [
     "CvssRules",
@@ -131,7 +132,7 @@ class ExposureRules(_Strict):
 def _load(file: str, model: type[_Strict]) -> _Strict:
     text = resources.files("analyzer.data").joinpath(file).read_text("utf-8")
     try:
-        data = yaml.safe_load(text)
+        data = load_yaml(text)
         if isinstance(data, dict):  # top-level keys starting with "_" hold YAML anchors only
             data = {k: v for k, v in data.items() if not str(k).startswith("_")}
         return model.model_validate(data)
