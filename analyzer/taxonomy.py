@@ -14,12 +14,14 @@ from types import MappingProxyType
 from analyzer.models import EXPOSURE_FACTS, FACTOR_NAMES, Kind
 
 __all__ = [
+    "BROAD_GROUPS",
     "EXPOSURE_FACTS",
     "FACTOR_NAMES",
     "FACT_LABELS",
     "KIND_GROUPS",
     "KIND_LABELS",
     "MODEL_KINDS",
+    "broad_group",
     "expand_kinds",
     "in_group",
 ]
@@ -52,6 +54,8 @@ KIND_GROUPS: MappingProxyType[str, frozenset[Kind]] = MappingProxyType(
 )
 
 MODEL_KINDS: frozenset[Kind] = KIND_GROUPS["model"]
+# A partition of the kinds into four broad groups (one per kind), for labels such as CycloneDX's kind:group.
+BROAD_GROUPS: tuple[str, ...] = ("model", "tool", "agentic", "unknown")
 
 KIND_LABELS: MappingProxyType[Kind, str] = MappingProxyType(
     {
@@ -102,3 +106,8 @@ def expand_kinds(names: Iterable[str]) -> frozenset[Kind]:
 
 def in_group(kind: Kind, group: str) -> bool:
     return kind in KIND_GROUPS[group]
+
+
+def broad_group(kind: Kind) -> str:
+    """'model', 'tool', 'agentic' or 'unknown'."""
+    return next(g for g in BROAD_GROUPS if kind in KIND_GROUPS[g])

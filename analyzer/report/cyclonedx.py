@@ -21,14 +21,13 @@ from collections.abc import Iterable
 from urllib.parse import quote
 
 from analyzer import __version__
-from analyzer.maestro import load_catalogue
 from analyzer.models import FACTOR_ORDER, Analysis, Listing, Section
 from analyzer.report.sarif import one_line
+from analyzer.taxonomy import broad_group
 
 SPEC_VERSION = "1.6"
 SCHEMA_URI = "http://cyclonedx.org/schema/bom-1.6.schema.json"
 NAMESPACE = "analyzer"
-MODEL_GROUPS = frozenset({"model", "perception"})  # kind groups whose systems are ML models, not applications
 SECTION_LIMIT = 1000  # characters of a listing section quoted into the model card
 
 # SPDX ids as listings spell them (Hugging Face lower-cases them) → the canonical id. Anything else is
@@ -67,11 +66,11 @@ def _ref(prefix: str, *parts: str) -> str:
 def kind_group(analysis: Analysis) -> str:
     if analysis.system is None:
         return "unknown"
-    return load_catalogue().kinds[analysis.system.kind].group
+    return broad_group(analysis.system.kind)
 
 
 def component_type(analysis: Analysis) -> str:
-    return "machine-learning-model" if kind_group(analysis) in MODEL_GROUPS else "application"
+    return "machine-learning-model" if kind_group(analysis) == "model" else "application"
 
 
 def licenses(listing: Listing) -> list[dict[str, object]]:
