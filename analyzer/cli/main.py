@@ -16,7 +16,7 @@ from typing import NoReturn
 from analyzer import __version__
 from analyzer.errors import AnalyzerError
 
-COMMANDS = ("analyze", "score", "aivss", "schema", "fetch", "eval", "batch", "serve")
+COMMANDS = ("analyze", "score", "aivss", "schema", "fetch", "eval", "batch", "diff", "serve")
 
 EPILOG = """\
 exit codes: 0 ok, 1 internal error, 2 bad usage or input, 3 fetch failed, 4 extraction failed,
