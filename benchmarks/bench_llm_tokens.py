@@ -49,6 +49,7 @@ def main() -> int:
     parser.add_argument("--mode", default="json_schema", choices=("json_schema", "json_object"))
     parser.add_argument("--context-window", type=int, default=None)
     parser.add_argument("--per-listing", action="store_true")
+    parser.add_argument("--gold", type=Path, default=None, help="evals dir with gold-dev.jsonl / exposure-dev.jsonl (default: beside --listings)")
     args = parser.parse_args()
     paths = sorted(args.listings.glob("*.md"))
     if not paths:
@@ -60,6 +61,7 @@ def main() -> int:
         options["context_window"] = args.context_window
     extractor = LLMExtractor.from_options(**options)
     naive, listing_part, whole, fixed = [], [], [], []
+    user_messages: dict[str, str] = {}
     systems: set[str] = set()
     started = time.perf_counter()
     for path in paths:
@@ -67,6 +69,7 @@ def main() -> int:
         naive.append(count_tokens("\n\n".join(filter(None, [metadata_block(listing), listing.text])), args.model))
         body = extractor.batch_request_body(listing)
         messages = body["messages"]
+        user_messages[path.stem] = messages[-1]["content"]
         systems.add(messages[0]["content"])
         fixed_part = message_tokens(messages[:1], args.model) + format_tokens(body, args.model)
         total = message_tokens(messages, args.model) + format_tokens(body, args.model)
@@ -92,7 +95,41 @@ def main() -> int:
         print(f"estimated input cost for all {len(paths)} listings ({args.model}): ${plain:.4f} uncached"
               + (f", ${cached:.4f} with the fixed prefix cached after the first request" if cached is not None else ""))
     print(f"request building + counting time: {elapsed:.2f}s")
+    gold_dir = args.gold or args.listings.parent / "evals"
+    coverage = gold_coverage(gold_dir, user_messages)
+    if coverage is not None:
+        kept, total = coverage
+        print(f"gold evidence quotes still in the model's input (normalised as grounding does): {kept}/{total} ({kept / total:.1%})")
     return 0
+
+
+def gold_quotes(gold_dir: Path) -> dict[str, list[str]]:
+    """slug → the gold labels' quotes: factor evidence, exposure facts, mitigations."""
+    out: dict[str, list[str]] = {}
+    for name in ("gold-dev.jsonl", "exposure-dev.jsonl"):
+        path = gold_dir / name
+        if not path.is_file():
+            continue
+        for line in path.read_text("utf-8").splitlines():
+            if not line.strip():
+                continue
+            row = json.loads(line)
+            quotes = out.setdefault(row["slug"], [])
+            quotes += [q for q in (row.get("evidence") or {}).values() if isinstance(q, str)]
+            quotes += [f["quote"] for f in (row.get("exposure") or {}).values() if isinstance(f, dict) and f.get("quote")]
+            quotes += [m["quote"] for m in row.get("mitigations") or [] if m.get("quote")]
+    return out
+
+
+def gold_coverage(gold_dir: Path, user_messages: dict[str, str]) -> tuple[int, int] | None:
+    """How many gold quotes the reduced listing still contains: the evidence an ideal model could cite."""
+    from analyzer.extract.grounding import normalise
+
+    gold = gold_quotes(gold_dir)
+    pairs = [(normalise(q), normalise(user_messages[slug])) for slug, qs in gold.items() if slug in user_messages for q in qs]
+    if not pairs:
+        return None
+    return sum(q in text for q, text in pairs), len(pairs)
 
 
 def _takes_cached() -> bool:

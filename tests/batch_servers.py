@@ -18,7 +18,6 @@ from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from analyzer.models import EXPOSURE_FACTS
 
 FACTORS = (
     "autonomy_of_action",
@@ -57,7 +56,7 @@ def draft_for(messages: list[dict[str, Any]]) -> dict[str, Any]:
             "output_modalities": ["text"],
             "underlying_models": [],
             "kind_quotes": [],
-            "exposure": {name: {"value": "not_stated", "quotes": []} for name in EXPOSURE_FACTS},
+            "exposure": [],
             "mitigations": [],
             "layers": [],
         },

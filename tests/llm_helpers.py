@@ -36,8 +36,8 @@ def make_listing(text: str = LISTING_TEXT, source: str = "harbor-pilot.md") -> L
     return build_listing(text, source=source, source_type="file", name_hint=source)
 
 
-def _fact(value: str, quote: str | None = None) -> dict[str, Any]:
-    return {"value": value, "quotes": [quote] if quote else []}
+def _fact(fact: str, value: str, quote: str) -> dict[str, Any]:
+    return {"fact": fact, "value": value, "quotes": [quote]}
 
 
 def _factor(value: str, *quotes: str) -> dict[str, Any]:
@@ -54,16 +54,13 @@ _DRAFT: dict[str, Any] = {
         "input_modalities": ["text", "code"],
         "output_modalities": ["code", "actions"],
         "underlying_models": ["GPT-4.1"],
-        "exposure": {
-            "network_service": _fact("not_stated"),
-            "processes_untrusted_content": _fact("yes", "edits files in your repository"),
-            "executes_code": _fact("yes", "runs shell commands to test them"),
-            "writes_files": _fact("yes", "edits files in your repository"),
-            "controls_browser_or_desktop": _fact("not_stated"),
-            "uses_credentials": _fact("not_stated"),
-            "acts_on_external_systems": _fact("yes", "Asks for your approval before pushing commits."),
-            "human_approval_required": _fact("yes", "Asks for your approval before pushing commits."),
-        },
+        "exposure": [  # network_service, controls_browser_or_desktop, uses_credentials: not stated, left out
+            _fact("processes_untrusted_content", "yes", "edits files in your repository"),
+            _fact("executes_code", "yes", "runs shell commands to test them"),
+            _fact("writes_files", "yes", "edits files in your repository"),
+            _fact("acts_on_external_systems", "yes", "Asks for your approval before pushing commits."),
+            _fact("human_approval_required", "yes", "Asks for your approval before pushing commits."),
+        ],
         "mitigations": [
             {"kind": "sandbox", "quote": "Runs tests and shell commands in a Docker sandbox."},
             {"kind": "approval_gate", "quote": "Asks for your approval before pushing commits."},

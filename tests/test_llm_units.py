@@ -263,7 +263,7 @@ def test_prompt_renders_rubric_floors_and_delimits_listing() -> None:
     system, user = build_messages(template, make_listing(), reduced, json_object=False)
     assert "coding-agent: edits code" in system["content"]  # kinds carry definitions with boundary cases
     assert "below the kind's floor as much as above it" in system["content"]
-    assert "not_stated = depends on deployment" in system["content"]  # the rubric's exposure anchors
+    assert "facts that depend on the deployment (not_stated)" in system["content"]  # the rubric's exposure anchors
     assert "autonomy_of_action" in system["content"] and "$" not in system["content"]
     assert user["content"].count("Harbor Pilot is an open-source coding agent") == 1
     assert '"$defs"' not in system["content"] + user["content"]

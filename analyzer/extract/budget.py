@@ -28,14 +28,16 @@ from analyzer.models import Listing, Section
 
 log = logging.getLogger(__name__)
 
-DEFAULT_INPUT_BUDGET = 3600  # listing tokens; with the ~2,100-token fixed part a whole request stays under 6,000
+DEFAULT_INPUT_BUDGET = 3700  # listing tokens; with the ~2,100-token fixed part a whole request stays under 6,000
 MAX_METADATA_FIELDS = 40
 MAX_METADATA_VALUE = 200
 _FENCE = re.compile(r"^\s*(```|~~~)")
 _BADGE_LINE = re.compile(r"^\s*(?:\[?!\[[^\]]*\]\([^)]*\)\]?(?:\([^)]*\))?\s*)+$")
 _HTML_ONLY_LINE = re.compile(r"^\s*(?:<[^>]+>\s*)+$")
 _LINK_ONLY_LINE = re.compile(r"^\s*(?:\[[^\]]+\]:\s*)?<?https?://\S+>?\s*$")  # link definitions, bare URLs
-CODE_LINES_KEPT = 2  # enough for an install or serve command; the rest of a code block is rarely evidence
+CODE_LINES_KEPT = 3  # non-blank lines: an install, serve or run command; the rest of a block is rarely evidence
+_CODE_IMPORT = re.compile(r"^\s*(?:import\s+[\w.]+(?:\s+as\s+\w+)?\s*$|from\s+[\w.]+\s+import\s)")
+_TOC_HEADING = re.compile(r"^\s*(?:table of contents|contents|toc)\s*$", re.IGNORECASE)
 _SPACES = re.compile(r"(?<=\S)[ \t]{2,}")
 _NESTED_ITEM = re.compile(r"^[ \t]{2,}(?:[-*+]|\d+[.)])\s")
 _TABLE_ROW = re.compile(r"^\s*\|")
@@ -150,6 +152,8 @@ def compact_body(text: str) -> str:
             out.append(line)
             continue
         if in_code:
+            if not line.strip() or _CODE_IMPORT.match(line):
+                continue  # blank lines and imports: the calls and commands after them are what show capability
             code_lines += 1
             if code_lines <= CODE_LINES_KEPT:
                 out.append(line)
@@ -224,7 +228,8 @@ def reduce_listing(listing: Listing, budget: int = DEFAULT_INPUT_BUDGET, model: 
     sections = listing.sections or [Section(heading="", level=0, text=listing.text)]
     # Badges, HTML-only lines, bare links and the middle of long code blocks go first, always: they cost
     # tokens and carry no quotable evidence.
-    rendered = [_render_section(s, compact_body(s.text)) for s in sections]
+    # A table of contents repeats the headings: no evidence, always dropped.
+    rendered = ["" if _TOC_HEADING.match(s.heading) else _render_section(s, compact_body(s.text)) for s in sections]
     compact = "\n\n".join(filter(None, [meta, *rendered]))
     compact_tokens = counter.count(compact)
     if compact_tokens <= budget:

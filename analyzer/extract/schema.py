@@ -20,6 +20,7 @@ import hashlib
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from enum import Enum
 from functools import cache
 from typing import Annotated, Any, Literal, Protocol
 
@@ -96,12 +97,15 @@ class DraftFactor(_Draft):
 DraftFactors = create_model("DraftFactors", __base__=_Draft, **{key.value: (DraftFactor, ...) for key in FACTOR_ORDER})  # type: ignore[call-overload]
 
 
+FactName = Enum("FactName", {name: name for name in EXPOSURE_FACTS}, type=str)  # type: ignore[misc]
+
+
 class DraftFact(_Draft):
-    value: FactValue
+    """One exposure fact the listing states; facts left out are not stated."""
+
+    fact: FactName  # type: ignore[valid-type]
+    value: Literal["yes", "no"]
     quotes: Items(Quote, 2)  # type: ignore[valid-type]
-
-
-DraftExposure = create_model("DraftExposure", __base__=_Draft, **{name: (DraftFact, ...) for name in EXPOSURE_FACTS})  # type: ignore[call-overload]
 
 
 class DraftMitigation(_Draft):
@@ -123,7 +127,7 @@ class DraftSystem(_Draft):
     input_modalities: Items(Modality, 7)  # type: ignore[valid-type]
     output_modalities: Items(Modality, 7)  # type: ignore[valid-type]
     underlying_models: Items(Text(80), 5)  # type: ignore[valid-type]
-    exposure: DraftExposure  # type: ignore[valid-type]
+    exposure: Items(DraftFact, 2 * len(EXPOSURE_FACTS))  # type: ignore[valid-type]
     mitigations: Items(DraftMitigation, 6)  # type: ignore[valid-type]
     layers: Items(DraftLayer, 7)  # type: ignore[valid-type]
 
@@ -187,8 +191,8 @@ def iter_quotes(draft: ExtractionDraft) -> Iterator[str]:
     """Every quote in the draft, in a stable order (for counting and reporting)."""
     s = draft.system
     yield from s.kind_quotes
-    for name in EXPOSURE_FACTS:
-        yield from getattr(s.exposure, name).quotes
+    for fact in s.exposure:
+        yield from fact.quotes
     for m in s.mitigations:
         yield m.quote
     for layer in s.layers:
@@ -277,16 +281,19 @@ def to_profile(
             tally.fallbacks.append("kind")
         elif not kind_evidence:
             kind = Kind.UNKNOWN
+    stated: dict[str, DraftFact] = {}
+    for item in s.exposure:
+        stated.setdefault(item.fact.value, item)  # the first entry for a fact counts
     facts: dict[str, ExposureFact] = {}
     for name in EXPOSURE_FACTS:
-        d = getattr(s.exposure, name)
-        ev = _grounded(d.quotes, verify, tally)
-        if d.value is not FactValue.NOT_STATED and ev:
-            facts[name] = ExposureFact(value=d.value, evidence=ev, source=FactSource.STATED)
+        d = stated.get(name)
+        ev = _grounded(d.quotes, verify, tally) if d is not None else []
+        if d is not None and ev:
+            facts[name] = ExposureFact(value=FactValue(d.value), evidence=ev, source=FactSource.STATED)
             continue
         alt = other()
         facts[name] = alt.system.exposure.fact(name) if alt is not None else ExposureFact.not_stated()
-        if alt is not None and (d.value is not FactValue.NOT_STATED or facts[name].value is not FactValue.NOT_STATED):
+        if alt is not None and (d is not None or facts[name].value is not FactValue.NOT_STATED):
             tally.fallbacks.append(f"fact:{name}")
     mitigations: list[Mitigation] = []
     for m in s.mitigations:
