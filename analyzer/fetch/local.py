@@ -1,15 +1,71 @@
-"""Read a listing from a local file or standard input, with clear errors for bad input."""
+"""Read a listing from a local file or standard input, with clear errors for bad input.
+
+What the bytes are is sniffed from the content, not trusted from the name: `analyzer analyze - < page.html`
+and a saved page called `card.md` are HTML (scripts and navigation dropped, the page title kept), a `.txt`
+holding a JSON card is JSON, and a `.json` or `.html` file that holds plain Markdown is read as Markdown.
+"""
 
 from __future__ import annotations
 
+import html
+import json
+import re
 import sys
 from pathlib import Path
+from typing import Literal
 
 from analyzer.errors import InputError
 from analyzer.fetch.parse import build_listing
-from analyzer.models import Listing
+from analyzer.models import Listing, MetadataField
 
 MAX_LISTING_BYTES = 5 * 1024 * 1024
+SNIFF_CHARS = 4096
+
+Format = Literal["markdown", "html", "json", "text"]
+_EXTENSION_FORMAT: dict[str, Format] = {
+    ".md": "markdown", ".markdown": "markdown", ".mdx": "markdown",
+    ".html": "html", ".htm": "html", ".xhtml": "html",
+    ".json": "json", ".txt": "text", ".text": "text",
+}  # fmt: skip
+_FORMAT_SUFFIX: dict[Format, str] = {"markdown": ".md", "html": ".html", "json": ".json", "text": ".txt"}
+# A whole HTML document, not a README with a few inline tags (<p align="center">, <img>, <details>).
+_HTML_DOCUMENT = re.compile(r"^(?:<\?xml[^>]{0,200}>\s*)?(?:<!--.{0,2000}?-->\s*)*<(?:!doctype\s+html|html[\s>])|<(?:head|body)[\s>]", re.IGNORECASE | re.DOTALL)
+_MARKDOWN_MARK = re.compile(r"^(?:#{1,6}[ \t]|[-*+][ \t]|\d{1,3}\.[ \t]|```|~~~|>[ \t]?|\|.*\|[ \t]*$)|\[[^\]\n]{1,200}\]\([^)\n]{1,400}\)|\*\*[^*\n]{1,200}\*\*", re.MULTILINE)
+_TITLE = re.compile(r"<title[^>]{0,200}>([^<]{1,300})</title>", re.IGNORECASE)
+
+
+def sniff_format(text: str) -> Format:
+    """What the content is, from the content alone: an HTML document, JSON, Markdown or plain text."""
+    head = text.lstrip("\ufeff \t\r\n")[:SNIFF_CHARS]
+    if _HTML_DOCUMENT.search(head):
+        return "html"
+    if head[:1] in "{[":
+        try:
+            json.loads(text)
+            return "json"
+        except ValueError:
+            pass
+    return "markdown" if _MARKDOWN_MARK.search(text[: SNIFF_CHARS * 4]) else "text"
+
+
+def listing_format(text: str, name: str) -> Format:
+    """The format to parse `text` as: the content's, unless only Markdown and plain text disagree (Markdown
+    parsing of plain text is harmless; a `.md` file of bare prose stays Markdown)."""
+    sniffed = sniff_format(text)
+    declared = _EXTENSION_FORMAT.get(Path(name).suffix.lower())
+    if declared == "markdown" and sniffed == "text":
+        return "markdown"
+    return sniffed
+
+
+def _parse_local(text: str, *, source: str, source_type: Literal["file", "stdin"], stem: str) -> Listing:
+    fmt = listing_format(text, source if source_type == "file" else "")
+    extra: list[MetadataField] = []
+    if fmt == "html":
+        title = _TITLE.search(text[: SNIFF_CHARS * 16])
+        if title and html.unescape(title.group(1)).strip():
+            extra.append(MetadataField(key="title", value=html.unescape(title.group(1)).strip()[:200], source="html_title"))
+    return build_listing(text, source=source, source_type=source_type, name_hint=stem + _FORMAT_SUFFIX[fmt], extra_metadata=extra)
 
 
 def decode_listing_bytes(data: bytes, name: str, content_type: str | None = None) -> str:
@@ -40,7 +96,7 @@ def read_local(source: str) -> Listing:
         data = sys.stdin.buffer.read(MAX_LISTING_BYTES + 1)
         if len(data) > MAX_LISTING_BYTES:
             raise InputError(f"stdin: the listing is larger than {MAX_LISTING_BYTES // (1024 * 1024)} MB", hint="pass a listing page, not a whole archive")
-        return build_listing(decode_listing_bytes(data, "stdin"), source="-", source_type="stdin", name_hint="stdin.md")
+        return _parse_local(decode_listing_bytes(data, "stdin"), source="-", source_type="stdin", stem="stdin")
     path = Path(source)
     if not path.exists():
         raise InputError(f"{source}: no such file", hint="check the path, or pass a URL")
@@ -56,4 +112,4 @@ def read_local(source: str) -> Listing:
         data = path.read_bytes()
     except OSError as exc:
         raise InputError(f"{source}: cannot read the file ({exc.strerror})", hint="check its permissions") from None
-    return build_listing(decode_listing_bytes(data, source), source=source, source_type="file", name_hint=path.name)
+    return _parse_local(decode_listing_bytes(data, source), source=source, source_type="file", stem=path.stem or path.name)
