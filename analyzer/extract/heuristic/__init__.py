@@ -27,6 +27,7 @@ from analyzer.extract.heuristic.system import (
 from analyzer.extract.heuristic.summary import summary
 from analyzer.extract.heuristic.textscan import ScanText, verify_quote
 from analyzer.extract.injection import detect_injection, injection_spans
+from analyzer.language import LLM_ADVICE, detect_language, foreign_language_warning
 from analyzer.models import EXPOSURE_FACTS, AgenticProfile, Evidence, ExposureFact, ExtractionOutcome, FactSource, Kind, Listing, Modality, SystemProfile
 from analyzer.taxonomy import KIND_GROUPS
 
@@ -56,9 +57,18 @@ class HeuristicExtractor:
             try:
                 scan = ScanText(listing)
                 decision = detect_kind(scan, self.rules)
-                blocked = injection_spans(listing)
-                profile = AgenticProfile(system=self._system(scan, decision, blocked), factors=assess_factors(scan, self.rules, decision.kind))
+                language = detect_language(listing.text)
                 warnings = detect_injection(listing)
+                if language.mostly_foreign:
+                    warnings.append(foreign_language_warning(language))
+                    if not any(e.location.startswith("metadata:") for e in decision.evidence):
+                        # English phrases in a Chinese card (a benchmark table, a licence line) do not say
+                        # what the system is: unknown, not a guessed kind with a made-up score.
+                        error = f"the listing is mostly in {language.name}, which the offline extractor cannot read, so it cannot tell what this system is; {LLM_ADVICE}"
+                        return failed_result(PROVIDER, error, warnings=warnings, prompt_version=RULES_VERSION, latency_seconds=round(time.perf_counter() - started, 6))
+                blocked = injection_spans(listing)
+                factors = assess_factors(scan, self.rules, decision.kind, not_read=language.name if language.mostly_foreign else None)
+                profile = AgenticProfile(system=self._system(scan, decision, blocked), factors=factors)
             except BudgetExceededError as exc:
                 # Unknown, not low risk: a listing too costly to read is reported as a failed extraction.
                 return failed_result(PROVIDER, str(exc), prompt_version=RULES_VERSION, latency_seconds=round(time.perf_counter() - started, 6))

@@ -23,7 +23,7 @@ def _snap(value: float) -> float:
     return round(min(1.0, max(0.0, value)) * 10) / 10
 
 
-def assess_factor(scan: ScanText, rules: Rules, kind: Kind, key: FactorKey) -> FactorAssessment:
+def assess_factor(scan: ScanText, rules: Rules, kind: Kind, key: FactorKey, *, not_read: str | None = None) -> FactorAssessment:
     base = floor(kind, key)
     cap = rules.caps[kind].get(key, 1.0)
     confirm_from = max(base - CONFIRM_MARGIN, CONFIRM_MIN) if key not in _MODEL_PROPERTIES else None
@@ -44,7 +44,11 @@ def assess_factor(scan: ScanText, rules: Rules, kind: Kind, key: FactorKey) -> F
             name=name,
             value=_snap(base),
             status=FactorStatus.NOT_STATED,
-            rationale=f"The listing states nothing that supports more than the floor ({base:.1f}) for {kind_phrase(kind, with_art=True)}.",
+            rationale=(
+                f"Not read: the listing is mostly in {not_read}, which the offline extractor cannot read; the value is the floor ({base:.1f}) for {kind_phrase(kind, with_art=True)}."
+                if not_read
+                else f"The listing states nothing that supports more than the floor ({base:.1f}) for {kind_phrase(kind, with_art=True)}."
+            ),
             evidence=[],
             floor_applied=True,
         )
@@ -78,5 +82,6 @@ def assess_factor(scan: ScanText, rules: Rules, kind: Kind, key: FactorKey) -> F
     )
 
 
-def assess_factors(scan: ScanText, rules: Rules, kind: Kind) -> list[FactorAssessment]:
-    return [assess_factor(scan, rules, kind, key) for key in FACTOR_ORDER]
+def assess_factors(scan: ScanText, rules: Rules, kind: Kind, *, not_read: str | None = None) -> list[FactorAssessment]:
+    """`not_read` names the language of a listing mostly not in English: floor values say they were not read."""
+    return [assess_factor(scan, rules, kind, key, not_read=not_read) for key in FACTOR_ORDER]
