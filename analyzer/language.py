@@ -20,6 +20,11 @@ MAX_UNITS = 80  # sentences sampled, from the top
 MIN_WORDS = 4
 MOSTLY_FOREIGN = 0.5  # below this share of English prose the listing is "mostly not English"
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
+# Scripts other than Latin that a language is written in (full-width Latin letters are still Latin).
+_OTHER_SCRIPT = re.compile(
+    r"[\u0370-\u03ff\u0400-\u052f\u0590-\u05ff\u0600-\u06ff\u0900-\u0dff\u0e00-\u0e7f\u1100-\u11ff"
+    r"\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]"
+)
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
 _ENGLISH = frozenset(
     "the a an and or of to in on for with by from is are be can it its this that these as at you your we our "
@@ -57,11 +62,10 @@ def _identifier():  # type: ignore[no-untyped-def]
 
 def _sentence_language(sentence: str) -> str:
     """'en', another ISO code, or 'und' when a Latin-script sentence cannot be told apart from technical English."""
-    letters = [c for c in sentence if c.isalpha()]
+    letters = sum(1 for c in sentence if c.isalpha())
     if not letters:
         return "und"
-    latin = sum(1 for c in letters if c < "\u0250")
-    if latin / len(letters) < 0.5:  # mostly another script: Chinese, Japanese, Cyrillic, Arabic ...
+    if len(_OTHER_SCRIPT.findall(sentence)) / letters >= 0.5:  # mostly Chinese, Japanese, Cyrillic, Arabic ...
         return _identifier().classify(sentence)[0]
     words = [w.lower() for w in _WORD.findall(sentence)]
     if words and sum(w in _ENGLISH for w in words) / len(words) >= 0.2:

@@ -167,7 +167,8 @@ def test_quote_buttons_point_at_the_quote_in_the_listing_text(c):
     text = analysis.listing.text
     quotes = {normalise(ev.quote) for f in analysis.factors for ev in f.evidence}
     found = {normalise(text[a:b]) for a, b in spans}
-    assert len(found & quotes) >= len(spans) // 2  # most spans are exactly a quote, markup aside
+    # most distinct spans are exactly a quote, markup aside (a sentence quoted for several facts is one span)
+    assert len(found & quotes) >= len(found) // 2
 
 
 def test_start_page_offers_only_configured_providers(tmp_path, monkeypatch):
