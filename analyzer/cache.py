@@ -1,12 +1,14 @@
 """A small on-disk key/value cache in SQLite, shared by the fetcher and the LLM response cache.
 
-WAL mode and short transactions make it safe for several processes at once; a corrupt or locked cache
-degrades to a miss, never to a failed run.
+WAL mode and short transactions make it safe for several processes at once; a corrupt or locked cache,
+a cache path that is a directory or an ANALYZER_CACHE_DIR that is a file degrades to a miss with one
+warning, never to a failed run.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import os
 import sqlite3
 import threading
@@ -14,6 +16,9 @@ import time
 from pathlib import Path
 
 import platformdirs
+
+log = logging.getLogger("analyzer.cache")
+_WARNED: set[str] = set()
 
 
 def cache_dir() -> Path:
@@ -31,12 +36,26 @@ class SqliteCache:
         if not namespace.isidentifier():
             raise ValueError(f"cache namespace must be an identifier: {namespace!r}")
         self.namespace = namespace
-        self.path = path or cache_dir() / "cache.sqlite3"
         self._local = threading.local()
-        with self._connect() as db:
-            db.execute(f"CREATE TABLE IF NOT EXISTS {namespace} (key TEXT PRIMARY KEY, value TEXT NOT NULL, stored_at REAL NOT NULL)")
+        self.disabled = False
+        try:
+            self.path = path or cache_dir() / "cache.sqlite3"
+            with self._connect() as db:
+                db.execute(f"CREATE TABLE IF NOT EXISTS {namespace} (key TEXT PRIMARY KEY, value TEXT NOT NULL, stored_at REAL NOT NULL)")
+        except (OSError, sqlite3.Error) as exc:
+            self.path = path or Path(os.environ.get("ANALYZER_CACHE_DIR") or "cache")
+            self._disable(exc)
+
+    def _disable(self, exc: BaseException) -> None:
+        self.disabled = True
+        where = str(self.path)
+        if where not in _WARNED:  # once per process and path, not once per lookup
+            _WARNED.add(where)
+            log.warning("cache %s is unusable (%s); running without it — delete it or set ANALYZER_CACHE_DIR to a writable directory", where, exc)
 
     def _connect(self) -> sqlite3.Connection:
+        if self.disabled:
+            raise sqlite3.OperationalError("cache disabled")
         db = getattr(self._local, "db", None)
         if db is None:
             db = sqlite3.connect(self.path, timeout=30, isolation_level=None)

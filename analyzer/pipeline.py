@@ -6,7 +6,6 @@ Analysis (the analyst's edit-and-rerun loop).
 
 from __future__ import annotations
 
-import json
 import re
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -16,6 +15,7 @@ from typing import TypeVar
 
 from pydantic import ValidationError
 
+from analyzer import jsonio
 from analyzer import __version__
 from analyzer.cpubudget import cpu_budget
 from analyzer.errors import ProfileError
@@ -232,7 +232,7 @@ def load_analysis(path: str) -> Analysis:
         raise ProfileError(f"{path}: the file is too large to be an analysis JSON", hint="pass the JSON written by `analyzer analyze --format json`")
     try:
         raw = p.read_text("utf-8") if path != "-" else __import__("sys").stdin.read()
-        data = json.loads(raw)
+        data = jsonio.loads(raw)
     except UnicodeDecodeError:
         raise ProfileError(f"{path}: not a text file", hint="pass the JSON written by `analyzer analyze --format json`") from None
     except ValueError as exc:
@@ -241,7 +241,9 @@ def load_analysis(path: str) -> Analysis:
         raise ProfileError(f"{path}: expected a JSON object", hint="pass the JSON written by `analyzer analyze --format json`")
     try:
         if "listing" in data:
-            return Analysis.model_validate(data)
+            analysis = Analysis.model_validate(data)
+            analysis.profile()  # the factors must be the ten, in order: checked here, not at re-scoring
+            return analysis
         profile = AgenticProfile.model_validate(data)
     except ValidationError as exc:
         raise ProfileError(f"{path}: invalid analysis: {_first_error(exc)}", hint="fix the field named, or re-run `analyzer analyze`") from None
@@ -257,6 +259,10 @@ def load_analysis(path: str) -> Analysis:
 
 
 def _first_error(exc: ValidationError) -> str:
+    """The first problem on one line: pydantic's own text spans several and repeats the whole input."""
     err = exc.errors()[0]
     where = ".".join(str(p) for p in err["loc"])
-    return f"{where}: {err['msg']}" if where else err["msg"]
+    message = " ".join(str(err["msg"]).split())
+    if len(message) > 300:
+        message = message[:297] + "..."
+    return f"{where}: {message}" if where else message

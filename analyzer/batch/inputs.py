@@ -10,13 +10,13 @@ listings. A source given twice is analysed once.
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from analyzer import jsonio
 from analyzer.errors import InputError
 
 PATH_FIELDS = ("source", "path", "file", "listing")
@@ -33,7 +33,7 @@ class BatchSource:
 
     key: str  # absolute path or URL as given (stripped): stable across reruns
     position: int  # order in the input, for the index
-    stem: str  # '<slug>-<8 hex of sha256(key)>': unique and stable
+    stem: str  # '<slug>-<32 hex of sha256(key)>': unique and stable
     line: int  # 1-based line in the input file, for messages
     slug: str | None = None  # the manifest's slug, if any
 
@@ -53,10 +53,19 @@ def slugify(text: str, max_length: int = 60) -> str:
     return slug[:max_length].rstrip("-") or "listing"
 
 
-def source_stem(key: str, slug: str | None = None) -> str:
-    """Stable file stem for a source: readable part + short hash of the key (so stems never collide)."""
-    digest = hashlib.sha256(key.encode("utf-8")).hexdigest()[:8]
+STEM_HASH_HEX = 32  # 128 bits of sha256(key): no collision in any batch (8 hex collided at ~22,000 sources)
+LEGACY_STEM_HASH_HEX = 8  # what runs before 0.2 wrote; their finished reports are still recognised
+
+
+def source_stem(key: str, slug: str | None = None, *, hex_digits: int = STEM_HASH_HEX) -> str:
+    """Stable file stem for a source: readable part + a 128-bit hash of the key (so stems never collide)."""
+    digest = hashlib.sha256(key.encode("utf-8")).hexdigest()[:hex_digits]
     return f"{slugify(slug or _readable_part(key))}-{digest}"
+
+
+def legacy_stem(source: BatchSource) -> str:
+    """The stem an older version gave this source (a 32-bit hash), to resume its finished reports."""
+    return source_stem(source.key, source.slug, hex_digits=LEGACY_STEM_HASH_HEX)
 
 
 def _readable_part(key: str) -> str:
@@ -91,6 +100,8 @@ def read_inputs(input_path: str | Path) -> list[BatchSource]:
     sources: list[BatchSource] = []
     seen: set[str] = set()
     for line_no, raw, slug in entries:
+        if "\x00" in raw:
+            raise InputError(f"{name}:{line_no}: the source contains a NUL byte", hint="fix that line of the input file; paths and URLs never contain NUL")
         key = raw if is_url(raw) else str((base / Path(raw).expanduser()).resolve(strict=False))
         if key in seen:
             continue
@@ -129,7 +140,7 @@ def _parse_manifest(text: str, name: str) -> list[tuple[int, str, str | None]]:
         if not stripped or stripped.startswith("#") or stripped.startswith("//"):
             continue
         try:
-            record = json.loads(stripped)
+            record = jsonio.loads(stripped)
         except ValueError as exc:
             raise InputError(f"{name}:{line_no}: not valid JSON ({exc.msg})", hint="each manifest line must be one JSON object") from None
         if not isinstance(record, dict):

@@ -16,15 +16,16 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import signal
+import sqlite3
 import time
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
 from analyzer.batch.executor import DaemonThreadPool
-from analyzer.batch.inputs import BatchSource
+from analyzer.batch.inputs import BatchSource, legacy_stem
 from analyzer.batch.limits import HostLimiter, LLMRateLimiter
 from analyzer.batch.outputs import IndexRow, remove_stale_temp_files, report_paths, summarize, write_index, write_reports
 from analyzer.batch.progress import BatchProgress
@@ -178,12 +179,17 @@ class BatchRunner:
     def plan(self) -> tuple[list[BatchSource], int, int]:
         """(sources to process, how many are already done, how many failed on input and are kept)."""
         records = {r.key: r for r in self.state.records()}
+        # Reports written under an old 32-bit stem are kept unless two sources share that stem (the
+        # collision the long stems fix): those are analysed again under their own names.
+        legacy = Counter(legacy_stem(s) for s in self.sources)
         todo, skipped, kept = [], 0, 0
         for s in self.sources:
             r = records.get(s.key)
             if r is None:
                 todo.append(s)
-            elif r.status == DONE and self._outputs_complete(s, r.files):
+            elif r.status == DONE and (
+                self._outputs_complete(s.stem, r.files) or (legacy[legacy_stem(s)] == 1 and self._outputs_complete(legacy_stem(s), r.files))
+            ):
                 skipped += 1
             elif r.status == FAILED and r.error_kind == INPUT_ERROR and not self.options.retry_failed:
                 kept += 1
@@ -191,8 +197,8 @@ class BatchRunner:
                 todo.append(s)
         return todo, skipped, kept
 
-    def _outputs_complete(self, source: BatchSource, files: list[str]) -> bool:
-        expected = report_paths(source.stem, self.options.formats)
+    def _outputs_complete(self, stem: str, files: list[str]) -> bool:
+        expected = report_paths(stem, self.options.formats)
         return set(expected) <= set(files) and all((self.options.out_dir / f).is_file() for f in expected)
 
     # ----------------------------------------------------------------- running
@@ -474,16 +480,24 @@ def run_batch(
     openai_batch: bool = False,
 ) -> BatchReport:
     """Run a whole batch (blocking). With `openai_batch`, extraction goes through the OpenAI Batch API."""
-    state = open_batch(sources, options, fingerprint)
     try:
-        runner = BatchRunner(sources, options, extractor, state, llm=llm)
+        state = open_batch(sources, options, fingerprint)
         try:
-            if openai_batch:
-                from analyzer.batch.openai_batch import run_openai_batch_async
+            runner = BatchRunner(sources, options, extractor, state, llm=llm)
+            try:
+                if openai_batch:
+                    from analyzer.batch.openai_batch import run_openai_batch_async
 
-                return asyncio.run(run_openai_batch_async(runner))
-            return asyncio.run(run_batch_async(runner))
+                    return asyncio.run(run_openai_batch_async(runner))
+                return asyncio.run(run_batch_async(runner))
+            finally:
+                runner.close()
         finally:
-            runner.close()
-    finally:
-        state.close()
+            state.close()
+    except (OSError, sqlite3.Error) as exc:
+        # A full disk or a read-only out dir: the sources finished so far are in the state; say so.
+        why = getattr(exc, "strerror", None) or str(exc)
+        raise InputError(
+            f"{options.out_dir}: cannot write the batch output ({why})",
+            hint="free some space or choose another --out-dir; rerun the same command to resume where it stopped",
+        ) from None

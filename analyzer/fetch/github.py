@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 import re
 from dataclasses import dataclass
 from urllib.parse import quote, urlsplit
 
+from analyzer import jsonio
 from analyzer.errors import ContentError, FetchError, GatedError, NotFoundError
 from analyzer.fetch.config import FetchConfig
 from analyzer.fetch.guard import check_path_segments
@@ -161,7 +161,7 @@ def _file_content(doc: dict[str, object], what: str) -> bytes:
 
 def _json(response: HttpResponse, label: str) -> dict[str, object]:
     try:
-        data = json.loads(response.body)
+        data = jsonio.loads(response.body)
     except ValueError:
         data = None
     if not isinstance(data, dict):
@@ -173,7 +173,7 @@ def _raise_for_github_error(response: HttpResponse, label: str, cfg: FetchConfig
     if response.status == 200:
         return
     try:
-        message = str(json.loads(response.body).get("message") or "")
+        message = str(jsonio.loads(response.body).get("message") or "")
     except (ValueError, AttributeError):
         message = ""
     detail = f" ({message})" if message else ""

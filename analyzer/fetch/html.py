@@ -5,13 +5,13 @@ BeautifulSoup on lxml: drop script/style/nav/footer/cookie banners, read JSON-LD
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from bs4 import BeautifulSoup, Tag
 
+from analyzer import jsonio
 from analyzer.fetch.parse import flatten_metadata
 from analyzer.models import MetadataField
 
@@ -105,7 +105,7 @@ def _page_metadata(soup: BeautifulSoup) -> list[MetadataField]:
     fields: list[MetadataField] = []
     for script in soup.find_all("script", type="application/ld+json"):
         try:
-            data = json.loads(script.string or script.get_text() or "")
+            data = jsonio.loads(script.string or script.get_text() or "")
         except ValueError:
             continue
         fields.extend(flatten_metadata(data, source="json_ld", limit=100))

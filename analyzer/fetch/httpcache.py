@@ -18,6 +18,8 @@ from analyzer.cache import SqliteCache
 
 NAMESPACE = "fetch_http_v1"
 
+_CLOCK_SKEW = 300.0  # seconds an entry may seem to come from the future before it counts as stale
+
 
 @dataclass
 class CachedResponse:
@@ -30,7 +32,9 @@ class CachedResponse:
     validated_at: float  # epoch seconds of the last download or successful revalidation
 
     def age(self) -> float:
-        return time.time() - self.validated_at
+        """Seconds since the last validation; an entry dated in the future (clock change, tampering) is stale."""
+        age = time.time() - self.validated_at
+        return age if age >= -_CLOCK_SKEW else float("inf")
 
     def conditional_headers(self) -> dict[str, str]:
         headers: dict[str, str] = {}

@@ -7,11 +7,11 @@ honoured as huggingface_hub does; the token goes to the endpoint's origin only.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Literal
 from urllib.parse import quote, urlsplit
 
+from analyzer import jsonio
 from analyzer.errors import ContentError, GatedError, NotFoundError
 from analyzer.fetch.config import FetchConfig
 from analyzer.fetch.guard import check_path_segments
@@ -81,7 +81,7 @@ def fetch_hf(target: HfTarget, source_url: str, session: HttpSession) -> Listing
     info_response = session.get(api_url, accept="application/json", auth=auth, max_bytes=cfg.max_api_bytes)
     _raise_for_hub_error(info_response, label, target, cfg)
     try:
-        info = json.loads(info_response.body)
+        info = jsonio.loads(info_response.body)
     except ValueError:
         raise ContentError(f"{label}: the Hub API answered with invalid JSON", hint="check HF_ENDPOINT points at a Hugging Face Hub") from None
     if not isinstance(info, dict):

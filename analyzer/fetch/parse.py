@@ -16,9 +16,10 @@ from typing import Any, Literal
 import yaml
 
 from analyzer.cpubudget import charge, cpu_budget
+from analyzer import jsonio
 from analyzer.errors import InputError
 from analyzer.models import Listing, MetadataField, Section
-from analyzer.yamlio import load_yaml
+from analyzer.yamlio import load_untrusted_yaml
 
 SourceType = Literal["file", "stdin", "url", "huggingface", "github"]
 
@@ -35,35 +36,39 @@ def split_front_matter(text: str) -> tuple[list[MetadataField], str]:
     if not match:
         return [], text
     try:
-        data = load_yaml(match.group(1))
-    except yaml.YAMLError:
+        data = load_untrusted_yaml(match.group(1))  # alias, depth and size limits: an alias bomb is malformed
+    except (yaml.YAMLError, RecursionError):
         return [], text
     if not isinstance(data, dict):
         return [], text
     return flatten_metadata(data, source="front_matter"), text[match.end():]
 
 
-def flatten_metadata(data: object, *, source: str, prefix: str = "", limit: int = 400) -> list[MetadataField]:
-    """Flatten nested JSON/YAML into key/value facts: lists become one field per scalar item."""
-    fields: list[MetadataField] = []
+MAX_METADATA_DEPTH = 32
 
-    def walk(value: object, key: str) -> None:
-        if len(fields) >= limit:
-            return
+
+def flatten_metadata(data: object, *, source: str, prefix: str = "", limit: int = 400) -> list[MetadataField]:
+    """Flatten nested JSON/YAML into key/value facts: lists become one field per scalar item.
+
+    Every value visited counts (empty ones and containers too), at most `limit` x 10 of them, and nesting
+    below MAX_METADATA_DEPTH is skipped: shared YAML anchors or deep nesting cannot make the walk long.
+    """
+    fields: list[MetadataField] = []
+    budget = limit * 10
+    stack: list[tuple[object, str, int]] = [(data, prefix, 0)]
+    while stack and len(fields) < limit and budget > 0:
+        value, key, depth = stack.pop()
+        budget -= 1
+        if isinstance(value, dict | list) and depth >= MAX_METADATA_DEPTH:
+            continue
         if isinstance(value, dict):
-            for k, v in value.items():
-                walk(v, f"{key}.{k}" if key else str(k))
+            stack.extend((v, f"{key}.{k}" if key else str(k), depth + 1) for k, v in reversed(list(value.items())[:budget]))
         elif isinstance(value, list):
-            for item in value:
-                walk(item, key)
-        elif value is None:
-            return
-        else:
+            stack.extend((item, key, depth + 1) for item in reversed(value[:budget]))
+        elif value is not None:
             text = str(value).strip()
             if text:
                 fields.append(MetadataField(key=key or "value", value=text[:2000], source=source))
-
-    walk(data, prefix)
     return fields
 
 
@@ -165,7 +170,7 @@ def detect_format(name: str, content_type: str | None, text: str) -> Literal["ma
         return "html"
     if head.startswith(("{", "[")):
         try:
-            json.loads(text)
+            jsonio.loads(text)
             return "json"
         except ValueError:
             pass
@@ -238,7 +243,7 @@ _TEXT_KEYS = ("readme", "card", "model_card", "description", "text", "content", 
 
 def _json_listing(text: str, source: str) -> tuple[str, list[MetadataField]]:
     try:
-        data = json.loads(text)
+        data = jsonio.loads(text)
     except ValueError as exc:
         raise InputError(f"{source}: not valid JSON ({exc})", hint="pass a Markdown, HTML, text or JSON listing") from None
     if not isinstance(data, dict):

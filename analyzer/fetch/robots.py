@@ -63,7 +63,11 @@ class RobotsPolicy:
         session = self._session
         store = SqliteCache(_NAMESPACE, session.config.cache_path) if session.use_cache else None
         entry = store.get(origin) if store and not session.refresh else None
-        if isinstance(entry, dict) and time.time() - float(entry.get("stored_at", 0)) < session.config.robots_ttl:
+        try:
+            age = time.time() - float(entry.get("stored_at", 0)) if isinstance(entry, dict) else -1.0
+        except (TypeError, ValueError):
+            age = -1.0  # a damaged entry is a miss
+        if isinstance(entry, dict) and 0 <= age < session.config.robots_ttl:  # a future date is stale
             return str(entry.get("text", "")), None
         text, problem = self._download(origin)
         if store is not None and problem is None:  # failures are not remembered: the next run asks again
