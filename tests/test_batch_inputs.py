@@ -114,4 +114,4 @@ def test_slugify_is_a_safe_file_name(text: str) -> None:
 def test_stem_is_safe_and_deterministic(key: str) -> None:
     stem = source_stem(key)
     assert stem == source_stem(key)
-    assert re.fullmatch(r"[a-z0-9-]+-[0-9a-f]{8}", stem)
+    assert re.fullmatch(r"[a-z0-9-]+-[0-9a-f]{32}", stem)
