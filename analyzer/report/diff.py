@@ -52,10 +52,10 @@ def _used_for(label: str) -> str:
     return label
 
 
-def _quotes(title: str, quotes: list[QuoteChange]) -> list[str]:
+def _quotes(title: str, quotes: list[QuoteChange], h: str) -> list[str]:
     if not quotes:
         return []
-    lines = [f"## {title} ({len(quotes)})", ""]
+    lines = [f"{h} {title} ({len(quotes)})", ""]
     for q in quotes[:QUOTES_SHOWN]:
         lines.append(f"- “{text(display_quote(q.quote))}” — {text(', '.join(_used_for(u) for u in q.used_for))}")
     if len(quotes) > QUOTES_SHOWN:
@@ -63,10 +63,10 @@ def _quotes(title: str, quotes: list[QuoteChange]) -> list[str]:
     return [*lines, ""]
 
 
-def _added_removed(title: str, added: list[str], removed: list[str], *, marks: tuple[str, str] = ("added", "removed")) -> list[str]:
+def _added_removed(title: str, added: list[str], removed: list[str], h: str, *, marks: tuple[str, str] = ("added", "removed")) -> list[str]:
     if not added and not removed:
         return []
-    return [f"## {title}", "", *(f"- {marks[0]}: {text(x)}" for x in added), *(f"- {marks[1]}: {text(x)}" for x in removed), ""]
+    return [f"{h} {title}", "", *(f"- {marks[0]}: {text(x)}" for x in added), *(f"- {marks[1]}: {text(x)}" for x in removed), ""]
 
 
 def _side_rows(old: Side, new: Side) -> list[str]:
@@ -77,8 +77,10 @@ def _side_rows(old: Side, new: Side) -> list[str]:
     return [f"| {label} | {cell(a)} | {cell(b)} |" for label, a, b in rows]
 
 
-def render_diff_markdown(diff: AnalysisDiff) -> str:
-    lines = ["# Threat model diff", "", f"**{headline(diff)}**", "", "| | old | new |", "|---|---|---|"]
+def render_diff_markdown(diff: AnalysisDiff, *, title: str = "Threat model diff", level: int = 1) -> str:
+    """The diff as Markdown; `title` is plain text (escaped here), `level` the title's heading level."""
+    h = "#" * (level + 1)
+    lines = [f"{'#' * level} {text(title)}", "", f"**{headline(diff)}**", "", "| | old | new |", "|---|---|---|"]
     lines += _side_rows(diff.old, diff.new)
     lines.append(f"| Kind | {cell(diff.old.kind or 'unknown')} | {cell(diff.new.kind or 'unknown')} |")
     lines.append(f"| AIVSS | {_score(diff.score.old)} ({diff.score.old_band}) | {_score(diff.score.new)} ({diff.score.new_band}) |")
@@ -89,25 +91,25 @@ def render_diff_markdown(diff: AnalysisDiff) -> str:
         lines += ["No change in kind, factors, exposure facts, mitigations, MAESTRO layers, score or quotes.", ""]
         return "\n".join(lines)
     if diff.factors:
-        lines += [f"## Factors ({len(diff.factors)} changed)", "", "| Factor | old | new |", "|---|---:|---:|"]
+        lines += [f"{h} Factors ({len(diff.factors)} changed)", "", "| Factor | old | new |", "|---|---:|---:|"]
         for f in diff.factors:
             lines.append(f"| {f.name} | {_value(f.old)} ({f.old_status}) | {_value(f.new)} ({f.new_status}) |")
         lines.append("")
     if diff.exposure:
-        lines += ["## Exposure facts", "", "| Fact | old | new |", "|---|---|---|"]
+        lines += [f"{h} Exposure facts", "", "| Fact | old | new |", "|---|---|---|"]
         lines += [f"| {cell(c.fact)} | {c.old} | {c.new} |" for c in diff.exposure]
         lines.append("")
-    lines += _added_removed("Mitigations", diff.mitigations_added, diff.mitigations_removed)
+    lines += _added_removed("Mitigations", diff.mitigations_added, diff.mitigations_removed, h)
     if diff.layers:
-        lines += ["## MAESTRO layers", "", "| Layer | old | new | threats added | threats removed |", "|---|---|---|---|---|"]
+        lines += [f"{h} MAESTRO layers", "", "| Layer | old | new | threats added | threats removed |", "|---|---|---|---|---|"]
         for c in diff.layers:
             name = _used_for(f"layer:{c.layer}")
             lines.append(f"| {name} | {c.old_status} | {c.new_status} | {cell(', '.join(c.threats_added) or '—')} | {cell(', '.join(c.threats_removed) or '—')} |")
         lines.append("")
-    lines += _added_removed("Cross-layer threats", diff.cross_layer_added, diff.cross_layer_removed)
-    lines += _added_removed("Warnings", diff.warnings_added, diff.warnings_removed, marks=("new", "gone"))
-    lines += _quotes("Quotes that appeared", diff.quotes_added)
-    lines += _quotes("Quotes that disappeared", diff.quotes_removed)
+    lines += _added_removed("Cross-layer threats", diff.cross_layer_added, diff.cross_layer_removed, h)
+    lines += _added_removed("Warnings", diff.warnings_added, diff.warnings_removed, h, marks=("new", "gone"))
+    lines += _quotes("Quotes that appeared", diff.quotes_added, h)
+    lines += _quotes("Quotes that disappeared", diff.quotes_removed, h)
     return "\n".join(lines)
 
 
