@@ -147,7 +147,7 @@ def apply_edits(
         value = _factor_value(key, raw_value)
         factor = profile.factor(key)
         previous = "unknown" if factor.value is None else display_number(factor.value, 1)
-        if not (factor.set_by_analyst and factor.value is not None and abs(factor.value - value) < 1e-9):
+        if factor.value is None or abs(factor.value - value) > 1e-9:
             record(f"factor:{key.value}", previous, display_number(value, 1))
             factor.rationale = f"Set by analyst (was {previous}). " + factor.rationale[: 800 - 40]
             factor.value, factor.status, factor.floor_applied, factor.set_by_analyst = value, FactorStatus.NOT_STATED, False, True
@@ -156,7 +156,7 @@ def apply_edits(
         name = parse_fact_name(raw_name)
         value = parse_fact_value(name, raw_value)
         current = system.exposure.fact(name)
-        if current.value is value and current.source is FactSource.SET_BY_ANALYST:
+        if current.value is value:  # nothing changes: the listing's own value (and quote) stand
             continue
         record(f"fact:{name}", current.value.value, value.value)
         evidence = current.evidence if current.value is value else []  # a quote for the old value would mislead

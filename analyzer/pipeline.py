@@ -23,6 +23,7 @@ from analyzer.extract import ExtractionResult, Extractor, get_extractor, resolve
 from analyzer.fetch.local import MAX_LISTING_BYTES, read_local
 from analyzer.maestro import build_threat_model
 from analyzer.models import (
+    SCHEMA_VERSION,
     FACTOR_NAMES,
     FACTOR_ORDER,
     AgenticProfile,
@@ -191,6 +192,7 @@ def rescore(
     run = analysis.run.model_copy(update={"timings": [*analysis.run.timings, *timings]})
     return analysis.model_copy(
         update={
+            "schema_version": SCHEMA_VERSION,  # a 1.0 file is read in the 2.0 shape and written back in it
             "system": profile.system if profile is not None else analysis.system,
             "factors": profile.factors if profile is not None else analysis.factors,
             "aivss": aivss,

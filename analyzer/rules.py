@@ -181,11 +181,11 @@ def unsettle(exposure: ExposureFacts) -> ExposureFacts:
     return out
 
 
-def typical_value(subject: Subject, fact: str) -> tuple[bool, str]:
-    """(yes?, reason): the value the point score takes for a fact the listing does not state."""
+def typical_value(subject: Subject, fact: str) -> tuple[bool, str, bool]:
+    """(yes?, reason, kind-specific?): the value the point score takes for a fact the listing does not state."""
     for rule in exposure_rules().typical:
         if fact in rule.values and holds(rule.when, subject):
-            return rule.values[fact], rule.reason
+            return rule.values[fact], rule.reason, rule.when != Condition()
     raise AssertionError("unreachable: the last typical entry covers every fact")  # pragma: no cover
 
 

@@ -147,9 +147,10 @@ def exposure_point(profile: AgenticProfile) -> ExposurePoint:
         fact = exposure.fact(name)
         origins[name] = _ORIGIN[fact.source]
         if fact.value is FactValue.NOT_STATED:
-            values[name], why = typical_value(subject, name)
+            values[name], why, by_kind = typical_value(subject, name)
             value = FactValue.YES if values[name] else FactValue.NO
-            assumptions.append(FactAssumption(fact=name, value=value, reason=f"not stated; typical for a {KIND_LABELS[subject.kind]}: {why}"))
+            reason = f"typical for a {KIND_LABELS[subject.kind]}: {why}" if by_kind else why
+            assumptions.append(FactAssumption(fact=name, value=value, reason=reason))
             origins[name] = "assumed"
             unstated.append(name)
             continue

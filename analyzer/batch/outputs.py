@@ -19,7 +19,7 @@ from analyzer.models import Analysis
 from analyzer.report import EXTENSIONS, escape
 
 REPORTS_DIR = "reports"
-INDEX_FIELDS = ("position", "name", "source", "kind", "score", "band", "factor_sum", "status", "error", "files", "content_hash", "attempts")
+INDEX_FIELDS = ("position", "name", "source", "kind", "score", "band", "range_low", "range_high", "band_low", "band_high", "unstated", "factor_sum", "status", "error", "files", "content_hash", "attempts")
 
 
 def remove_stale_temp_files(out_dir: Path) -> int:
@@ -57,11 +57,19 @@ def summarize(analysis: Analysis) -> dict[str, object]:
         "kind": analysis.system.kind.value if analysis.system else None,
         "score": analysis.aivss.score,
         "band": analysis.aivss.band.value,
+        **_range_summary(analysis),
         "factor_sum": analysis.aivss.factor_sum,
         "provider": analysis.run.provider,
         "model": analysis.run.model,
         "warnings": len(analysis.warnings),
     }
+
+
+def _range_summary(analysis: Analysis) -> dict[str, object]:
+    span = analysis.aivss.range
+    if span is None or analysis.failed:
+        return {"range_low": None, "range_high": None, "band_low": None, "band_high": None, "unstated": None}
+    return {"range_low": span.low, "range_high": span.high, "band_low": span.band_low.value, "band_high": span.band_high.value, "unstated": len(span.unstated)}
 
 
 @dataclass
@@ -78,6 +86,12 @@ class IndexRow:
     files: list[str]
     content_hash: str | None
     attempts: int
+    # AIVSS over every value of the exposure facts the listing does not state (None: no score)
+    range_low: float | None = None
+    range_high: float | None = None
+    band_low: str | None = None
+    band_high: str | None = None
+    unstated: int | None = None
 
     def as_dict(self) -> dict[str, object]:
         return {f: getattr(self, f) for f in INDEX_FIELDS}
@@ -142,6 +156,20 @@ def _score_text(r: IndexRow) -> str:
     return "unknown" if r.score is None else f"{r.score:.1f}"
 
 
+def _range_text(r: IndexRow) -> str:
+    """'3.9–8.1 (3 not stated)', or the score alone when every fact is stated; 'unknown' without a score."""
+    if r.range_low is None or r.range_high is None:
+        return "unknown"
+    span = f"{r.range_low:.1f}–{r.range_high:.1f}"
+    return f"{span} ({r.unstated} not stated)" if r.unstated else span
+
+
+def _range_band(r: IndexRow) -> str:
+    if not r.band_low or not r.band_high:
+        return "Unknown"
+    return r.band_low if r.band_low == r.band_high else f"{r.band_low}–{r.band_high}"
+
+
 def _sum_text(r: IndexRow) -> str:
     return "unknown" if r.factor_sum is None else f"{r.factor_sum:.1f}"
 
@@ -162,11 +190,11 @@ def _markdown(rows: list[IndexRow], counts: dict[str, int], title: str) -> str:
     lines = [f"# {title}", "", f"{len(rows)} sources: {counts['done']} done, {counts['failed']} failed, {counts['pending']} pending.", ""]
     scored = [r for r in rows if r.status == "done"]
     if scored:
-        lines += ["| # | Name | Kind | AIVSS | Band | Factor sum | Report |", "|---:|---|---|---:|---|---:|---|"]
+        lines += ["| # | Name | Kind | AIVSS | Band | Range | Range band | Factor sum | Report |", "|---:|---|---|---:|---|---|---|---:|---|"]
         for i, r in enumerate(scored, start=1):
             link = _report_link(r, ("md", "html", "json"))
             report = escape.md_link(link.rsplit("/", 1)[-1], link) if link else ""
-            lines.append(f"| {i} | {_md_cell(r.name)} | {_md_cell(r.kind or 'unknown')} | {_score_text(r)} | {r.band} | {_sum_text(r)} | {report} |")
+            lines.append(f"| {i} | {_md_cell(r.name)} | {_md_cell(r.kind or 'unknown')} | {_score_text(r)} | {r.band} | {_range_text(r)} | {_range_band(r)} | {_sum_text(r)} | {report} |")
         lines.append("")
     failed = [r for r in rows if r.status == "failed"]
     if failed:
@@ -201,13 +229,14 @@ def _html(rows: list[IndexRow], counts: dict[str, int], title: str) -> str:
     ]
     scored = [r for r in rows if r.status == "done"]
     if scored:
-        parts.append("<table><thead><tr><th>#</th><th>Name</th><th>Kind</th><th>AIVSS</th><th>Band</th><th>Factor sum</th><th>Report</th></tr></thead><tbody>")
+        parts.append("<table><thead><tr><th>#</th><th>Name</th><th>Kind</th><th>AIVSS</th><th>Band</th><th>Range</th><th>Range band</th><th>Factor sum</th><th>Report</th></tr></thead><tbody>")
         for i, r in enumerate(scored, start=1):
             link = _report_link(r, ("html", "md", "json"))
             report = f'<a href="{e(escape.safe_url(link))}">{e(link.rsplit("/", 1)[-1])}</a>' if link else ""
             parts.append(
                 f'<tr><td class="num">{i}</td><td>{e(r.name)}</td><td>{e(r.kind or "unknown")}</td>'
                 f'<td class="num {e(r.band)}">{_score_text(r)}</td><td class="{e(r.band)}">{e(r.band)}</td>'
+                f'<td class="num">{e(_range_text(r))}</td><td>{e(_range_band(r))}</td>'
                 f'<td class="num">{_sum_text(r)}</td><td>{report}</td></tr>'
             )
         parts.append("</tbody></table>")

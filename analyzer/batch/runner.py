@@ -393,6 +393,7 @@ class BatchRunner:
                     files=r.files if r and done else [],
                     content_hash=r.content_hash if r else None,
                     attempts=r.attempts if r else 0,
+                    **{k: summary.get(k) if done else None for k in ("range_low", "range_high", "band_low", "band_high", "unstated")},  # type: ignore[arg-type]
                 )
             )
         return rows

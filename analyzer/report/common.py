@@ -11,16 +11,21 @@ from analyzer.formula import FORMULA_LINES, computation_text
 from analyzer.formula import display_number as trimmed
 from analyzer.formula import multiplier_text as plain
 from analyzer.models import (
+    EXPOSURE_FACTS,
     FACTOR_NAMES,
     Analysis,
+    AnalystEdit,
     AivssResult,
     CrossLayerThreat,
     FactorAssessment,
     FactorKey,
     FactorStatus,
+    FactSource,
+    FactValue,
     LayerStatus,
 )
-from analyzer.text import join, kind_phrase, kind_short
+from analyzer.taxonomy import FACT_LABELS
+from analyzer.text import join, kind_phrase, kind_short, plural
 
 TITLE_SUFFIX = "agentic threat model"
 MAESTRO_INTRO = (
@@ -65,8 +70,96 @@ def badge_text(analysis: Analysis) -> str:
     return f"AIVSS {score_text(analysis.aivss)} · {analysis.aivss.band.value}"
 
 
+def range_text(analysis: Analysis) -> str | None:
+    """'3.9–8.1: 3 exposure facts not stated' (bands added when they differ); None when nothing is open."""
+    span = analysis.aivss.range
+    if analysis.failed or span is None or span.low is None or span.high is None or not span.unstated:
+        return None
+    bands = f", {span.band_low.value}–{span.band_high.value}" if span.band_low is not span.band_high else ""
+    return f"{span.low:.1f}–{span.high:.1f}{bands}: {plural(len(span.unstated), 'exposure fact')} not stated"
+
+
+def headline_text(analysis: Analysis) -> str:
+    """The badge with the range: 'AIVSS 6.2 · Medium (3.9–8.1: 3 exposure facts not stated)'."""
+    span = range_text(analysis)
+    return badge_text(analysis) + (f" ({span})" if span else "")
+
+
+def edit_for(analysis: Analysis, target: str) -> AnalystEdit | None:
+    """The latest analyst edit of a target ('kind', 'factor:<key>', 'fact:<name>', 'mitigations', ...)."""
+    return next((e for e in reversed(analysis.edits) if e.target == target), None)
+
+
+def analyst_text(analysis: Analysis, target: str) -> str:
+    """'set by analyst (was 0.3)'; with the analyst's note when there is one."""
+    edit = edit_for(analysis, target)
+    if edit is None:
+        return "set by analyst"
+    note = f"; {edit.note}" if edit.note else ""
+    return f"set by analyst (was {edit.previous.replace('_', ' ')}{note})"
+
+
 def kind_label(analysis: Analysis) -> str | None:
-    return kind_short(analysis.system.kind) if analysis.system else None
+    if analysis.system is None:
+        return None
+    label = kind_short(analysis.system.kind)
+    return f"{label} ({analyst_text(analysis, 'kind')})" if analysis.system.kind_set_by_analyst else label
+
+
+@dataclass(frozen=True)
+class ExposureRow:
+    """One exposure fact as every format shows it: value, where it came from, and its quote if stated."""
+
+    fact: str
+    label: str
+    value: str  # "yes" / "no" / "not stated"
+    source: str  # "stated", "assumed: <why>", "not stated — point assumes no (<why>); the range covers both", "set by analyst (was …)"
+    quote: str | None
+
+
+def exposure_rows(analysis: Analysis) -> list[ExposureRow]:
+    if analysis.system is None or analysis.failed:
+        return []
+    assumed = {a.fact: a for a in analysis.aivss.assumptions}
+    rows = []
+    for name in EXPOSURE_FACTS:
+        fact = analysis.system.exposure.fact(name)
+        value = fact.value.value.replace("_", " ")
+        assumption = assumed.get(name)
+        if fact.source is FactSource.SET_BY_ANALYST:
+            source = analyst_text(analysis, f"fact:{name}")
+        elif fact.source is FactSource.STATED:
+            source = "stated"
+        elif fact.value is FactValue.NOT_STATED:
+            point = f"point assumes {assumption.value.value} ({assumption.reason})" if assumption else "not used by the score"
+            source = f"{point}; the range covers yes and no"
+        else:
+            source = f"assumed: {assumption.reason}" if assumption else "assumed"
+        if fact.source is FactSource.SET_BY_ANALYST and fact.value is FactValue.NOT_STATED and assumption:
+            source += f"; point assumes {assumption.value.value}, the range covers yes and no"
+        rows.append(ExposureRow(name, FACT_LABELS[name], value, source, fact.evidence[0].quote if fact.evidence else None))
+    return rows
+
+
+def mitigation_lines(analysis: Analysis) -> list[str]:
+    """'sandbox — stated: “…”' or 'approval gate — set by analyst' per mitigation (quote text unescaped)."""
+    if analysis.system is None or analysis.failed:
+        return []
+    out = []
+    for m in analysis.system.mitigations:
+        name = m.kind.value.replace("_", " ")
+        if m.set_by_analyst:
+            out.append(f"{name} — {analyst_text(analysis, 'mitigations')}")
+        elif m.evidence:
+            out.append(f"{name} — stated: “{m.evidence[0].quote}”")
+        else:
+            out.append(f"{name} — {m.description}")
+    return out
+
+
+def edit_lines(analysis: Analysis) -> list[str]:
+    """Every analyst edit, oldest first: 'fact:network_service: not_stated → no (our deployment is local)'."""
+    return [f"{e.target}: {e.previous} → {e.value}" + (f" ({e.note})" if e.note else "") for e in analysis.edits]
 
 
 def factor_value_text(factor: FactorAssessment) -> str:
@@ -74,6 +167,8 @@ def factor_value_text(factor: FactorAssessment) -> str:
 
 
 def factor_status_text(factor: FactorAssessment) -> str:
+    if factor.set_by_analyst:
+        return "set by analyst"
     if factor.status is FactorStatus.STATED:
         return "stated"
     if factor.status is FactorStatus.NOT_STATED:

@@ -34,6 +34,7 @@ def render_html(analysis: Analysis, *, detail: str = "concise") -> str:
             _header(analysis),
             _factor_section(analysis, full=full),
             _derivation_section(analysis, full=full),
+            _exposure_section(analysis),
             _maestro_section(analysis, full=full),
             _warnings_section(analysis) if full or analysis.warnings else "",
             _footer(analysis, full=full),
@@ -69,6 +70,8 @@ def _header(analysis: Analysis) -> str:
         f'<span class="label">AIVSS</span><span class="score">{esc(score)}</span><span class="band">{esc(band)}</span></div>',
         "</header>",
     ]
+    if span := common.range_text(analysis):
+        parts.append(f'<p class="range">Range {esc(span)}</p>')
     if analysis.failed:
         parts.append(f'<p class="failure"><strong>{esc(common.failure_text(analysis))}</strong></p>')
     parts.append(f'<p class="summary">{esc(analysis.summary)}</p>')
@@ -184,6 +187,29 @@ def _derivation_section(analysis: Analysis, *, full: bool = True) -> str:
         parts.append(f'<p class="vector">CVSS v4.0 vector: <code>{esc(analysis.aivss.cvss_vector)}</code></p>')
     if step := common.computation(analysis):
         parts.append(f'<p class="formula mono">{esc(step)}</p>')
+    parts.append("</section>")
+    return "\n".join(parts)
+
+
+def _exposure_section(analysis: Analysis) -> str:
+    rows = common.exposure_rows(analysis)
+    if not rows:
+        return ""
+    body = "".join(
+        f"<tr><td>{esc(r.label)}</td><td>{esc(r.value)}</td><td>{esc(r.source)}"
+        + (f' <q class="quote">{esc(display_quote(r.quote))}</q>' if r.quote else "")
+        + "</td></tr>"
+        for r in rows
+    )
+    mitigations = common.mitigation_lines(analysis)
+    parts = [
+        '<section id="exposure">',
+        "<h2>Exposure facts</h2>",
+        f"<table><thead><tr><th>Fact</th><th>Value</th><th>Source</th></tr></thead><tbody>{body}</tbody></table>",
+        f"<p>Mitigations: {esc('; '.join(mitigations)) if mitigations else 'none stated'}.</p>",
+    ]
+    if edits := common.edit_lines(analysis):
+        parts.append("<p>Analyst edits:</p><ul>" + "".join(f"<li>{esc(e)}</li>" for e in edits) + "</ul>")
     parts.append("</section>")
     return "\n".join(parts)
 

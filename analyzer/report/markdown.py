@@ -28,6 +28,8 @@ def render_markdown(analysis: Analysis, *, detail: str = "concise") -> str:
     full = detail == "full"
     out: list[str] = [f"# {text(common.title(analysis))}", ""]
     badge = f"**{common.badge_text(analysis)}**"
+    if span := common.range_text(analysis):
+        badge += f" ({text(span)})"
     if analysis.failed:
         badge += f" — {text(common.failure_text(analysis))}"
     elif kind := common.kind_label(analysis):
@@ -45,6 +47,7 @@ def render_markdown(analysis: Analysis, *, detail: str = "concise") -> str:
     else:
         out += _concise_factor_section(analysis)
         out += _concise_derivation(analysis)
+    out += _exposure_section(analysis)
     out += _maestro_section(analysis, full=full)
     out += _warnings_section(analysis, full=full)
     out += _footer(analysis) if full else _concise_footer(analysis)
@@ -91,6 +94,23 @@ def _concise_derivation(analysis: Analysis) -> list[str]:
         out += [f"CVSS v4.0 vector: {code(analysis.aivss.cvss_vector)}", ""]
     if step := common.computation(analysis):
         out += [common.formula_line(analysis.aivss), "", f"{step}.", ""]
+    return out
+
+
+def _exposure_section(analysis: Analysis) -> list[str]:
+    """The eight exposure facts behind the CVSS base (stated / assumed / not stated), mitigations, edits."""
+    rows = common.exposure_rows(analysis)
+    if not rows:
+        return []
+    out = ["### Exposure facts", "", "| Fact | Value | Source |", "|---|---|---|"]
+    for r in rows:
+        source = r.source + (f" — “{display_quote(r.quote)}”" if r.quote else "")
+        out.append(f"| {cell(r.label)} | {cell(r.value)} | {cell(source)} |")
+    out.append("")
+    mitigations = common.mitigation_lines(analysis)
+    out += [f"Mitigations: {text('; '.join(mitigations)) if mitigations else 'none stated'}.", ""]
+    if edits := common.edit_lines(analysis):
+        out += ["Analyst edits:", "", *(f"- {text(e)}" for e in edits), ""]
     return out
 
 
