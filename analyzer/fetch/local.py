@@ -8,12 +8,12 @@ holding a JSON card is JSON, and a `.json` or `.html` file that holds plain Mark
 from __future__ import annotations
 
 import html
-import json
 import re
 import sys
 from pathlib import Path
 from typing import Literal
 
+from analyzer import jsonio
 from analyzer.errors import InputError
 from analyzer.fetch.parse import build_listing
 from analyzer.models import Listing, MetadataField
@@ -41,7 +41,7 @@ def sniff_format(text: str) -> Format:
         return "html"
     if head[:1] in "{[":
         try:
-            json.loads(text)
+            jsonio.loads(text)  # too deeply nested is a ValueError here, not a RecursionError
             return "json"
         except ValueError:
             pass
