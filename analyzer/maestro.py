@@ -26,6 +26,7 @@ from analyzer.models import (
     AgenticProfile,
     CrossLayerThreat,
     FactorKey,
+    FactorStatus,
     Kind,
     LayerId,
     LayerStatus,
@@ -35,10 +36,15 @@ from analyzer.models import (
     Modality,
     ThreatModel,
 )
-from analyzer.sentences import display_quote
+from analyzer.sentences import display_quote, split_units
 from analyzer.text import join, with_article
 from analyzer.yamlio import load_yaml
 
+# Layers a stated factor pins when the listing's own layer statements did not (see _stated_by_layer).
+LAYER_OF_FACTOR: tuple[tuple[LayerId, FactorKey], ...] = (
+    (LayerId.L2, FactorKey.PERSISTENT_MEMORY),
+    (LayerId.L7, FactorKey.MULTI_AGENT_INTERACTIONS),
+)
 NOT_CERTAIN_PREFIX = "Not certain from the listing — "
 CATALOGUE_FILE = "maestro_catalogue.yaml"
 THREATS_PER_LAYER = 3
@@ -49,7 +55,7 @@ QUOTE_LIMIT = 240  # the longest quote shown beside the stated text of a layer
 # Non-Determinism and Opacity are model properties; these eight measure agency.
 AGENCY_FACTORS = frozenset(FACTOR_ORDER[:8])
 PLACEHOLDERS = frozenset(
-    {"name", "noun", "a_noun", "models_paren", "media", "stated", "threats", "scope", "controls", "facts", "drivers", "title"}
+    {"name", "noun", "a_noun", "models_paren", "media", "stated", "threats", "scope", "controls", "facts", "drivers", "title", "quote"}
 )
 DRIVER_PLACEHOLDERS = frozenset({"drivers", "verb", "keep", "short", "layer", "why"})
 
@@ -118,6 +124,22 @@ class CrossLayerEntry(_Strict):
     text: str
 
 
+class ListingWarningEntry(_Strict):
+    name: str
+    layers: list[LayerId] = Field(min_length=1)
+    pattern: str
+    text: str
+
+    @property
+    def regex(self) -> re.Pattern[str]:
+        return _compiled(self.pattern)
+
+
+@cache
+def _compiled(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern, re.IGNORECASE)
+
+
 class Catalogue(_Strict):
     kinds: dict[Kind, KindEntry]
     exposure_phrases: dict[Fact, str]
@@ -128,6 +150,7 @@ class Catalogue(_Strict):
     failed_layer: str
     layers: dict[LayerId, LayerEntry]
     cross_layer: list[CrossLayerEntry]
+    listing_warnings: list[ListingWarningEntry] = []
 
     @model_validator(mode="after")
     def _complete(self) -> Catalogue:
@@ -159,6 +182,7 @@ class Catalogue(_Strict):
             out += [layer.pinned, layer.without_controls, layer.with_controls]
             out += [v.text for v in (*layer.lead, *layer.unspecified, *layer.general)]
         out += [c.text for c in self.cross_layer]
+        out += [w.text for w in self.listing_warnings]
         return out
 
 
@@ -273,6 +297,7 @@ def _ordered_risks(risks: list[str], catalogue: Catalogue, facts: Subject | None
 class _Writer:
     def __init__(self, profile: AgenticProfile, listing: Listing, catalogue: Catalogue) -> None:
         self.profile = profile
+        self.listing = listing
         self.catalogue = catalogue
         self.facts = Subject.of(profile)
         system = profile.system
@@ -302,6 +327,16 @@ class _Writer:
             if quote and quote.lower() not in text.lower():
                 text += f" (“{quote}”)"
             stated[statement.layer] = text
+        # A factor the listing states is also what it says about the layer the factor lives in: memory that
+        # persists across sessions is L2, other agents are L7. Without this the layer would read "not
+        # certain whether anything persists" beside Persistent Memory 0.50 and a memory-poisoning threat.
+        for layer_id, key in LAYER_OF_FACTOR:
+            factor = next((f for f in self.profile.factors if f.key is key), None)
+            if layer_id in stated or factor is None or factor.status is not FactorStatus.STATED or factor.value is None:
+                continue
+            quote = next((_clean(display_quote(e.quote), QUOTE_LIMIT) for e in factor.evidence if e.verified and e.quote.strip()), "")
+            if quote and factor.value >= DRIVER_THRESHOLD - 1e-9:
+                stated[layer_id] = self.stated_plain[layer_id] = quote
         return stated
 
     # -- layers
@@ -379,6 +414,21 @@ class _Writer:
             out.append(CrossLayerThreat(name=entry.name, layers=list(entry.layers), text=text, drivers=raised))
         return out
 
+    # -- threats the listing warns about
+
+    def listing_warned(self) -> list[CrossLayerThreat]:
+        """Threats named by the listing's own cautions ("This server can access local/internal IP addresses")."""
+        out: list[CrossLayerThreat] = []
+        for quote in _warning_sentences(self.listing.text):
+            for entry in self.catalogue.listing_warnings:
+                m = entry.regex.search(quote)
+                if m is None or _NEGATED.search(quote[max(0, m.start() - 40) : m.start()]) or any(t.name == entry.name for t in out):
+                    continue
+                text = _fill(entry.text, **self.values, quote=_sentence(quote))
+                layers = entry.layers if len(entry.layers) > 1 else [*entry.layers, entry.layers[0]]
+                out.append(CrossLayerThreat(name=entry.name, layers=layers, text=text, drivers=[]))
+        return out
+
     # -- summary
 
     def summary(self, layers: list[MaestroLayer], picked: list[_Scored], cross: list[CrossLayerThreat]) -> str:
@@ -397,6 +447,34 @@ class _Writer:
         if cross:
             third += f"; across layers it also raises {join([c.name.lower() for c in cross[:3]])}"
         return " ".join((first, second, third + "."))
+
+
+_WARNING_MARK = re.compile(
+    r"\[!(?:caution|warning|important)\]|⚠|\bcaution\b|\bwarning\b|\bsecurity (?:risk|note|notice|considerations?)\b|\bat your own risk\b"
+    r"|\bbe careful\b|\bdangerous\b|\bdo not (?:expose|run|use)\b",
+    re.IGNORECASE,
+)
+_ADMONITION = re.compile(r"^\s*>?\s*\[!(?:caution|warning|important)\]\s*$", re.IGNORECASE)
+_NEGATED = re.compile(r"\b(?:not|never|cannot|no|without)\b|n't\b", re.IGNORECASE)
+MAX_WARNING_SENTENCES = 40
+
+
+def _warning_sentences(text: str) -> list[str]:
+    """Sentences that carry a caution: inside a "> [!CAUTION]" block, or marked as a warning themselves."""
+    out: list[str] = []
+    after_admonition = False
+    for unit in split_units(text):
+        raw = text[unit.start : unit.end]
+        if _ADMONITION.match(raw):
+            after_admonition = True
+            continue
+        sentence = display_quote(raw)
+        if after_admonition or _WARNING_MARK.search(raw):
+            out.append(sentence)
+            if len(out) >= MAX_WARNING_SENTENCES:
+                break
+        after_admonition = after_admonition and unit.kind == "quote"
+    return out
 
 
 def _layer(
@@ -429,5 +507,6 @@ def build_threat_model(profile: AgenticProfile | None, listing: Listing) -> Thre
         layer, scored = writer.layer(layer_id)
         layers.append(layer)
         picked.extend(scored[:2])  # the summary draws on each mapped layer's two leading threats
-    cross = writer.cross_layer()
+    warned = writer.listing_warned()
+    cross = [*warned, *(c for c in writer.cross_layer() if all(c.name != w.name for w in warned))]
     return ThreatModel(summary=writer.summary(layers, picked, cross), layers=layers, cross_layer=cross)

@@ -23,7 +23,12 @@ def _snap(value: float) -> float:
     return round(min(1.0, max(0.0, value)) * 10) / 10
 
 
-def assess_factor(scan: ScanText, rules: Rules, kind: Kind, key: FactorKey, *, not_read: str | None = None) -> FactorAssessment:
+MAX_FACTORS_PER_QUOTE = 2  # one sentence does not carry three factors: the third looks for its own evidence
+
+
+def assess_factor(
+    scan: ScanText, rules: Rules, kind: Kind, key: FactorKey, *, not_read: str | None = None, used: dict[str, int] | None = None
+) -> FactorAssessment:
     base = floor(kind, key)
     cap = rules.caps[kind].get(key, 1.0)
     confirm_from = max(base - CONFIRM_MARGIN, CONFIRM_MIN) if key not in _MODEL_PROPERTIES else None
@@ -32,7 +37,7 @@ def assess_factor(scan: ScanText, rules: Rules, kind: Kind, key: FactorKey, *, n
         value = rule.value_for(kind)
         if value is None or (value <= base and (confirm_from is None or value < confirm_from - 1e-9)):
             continue
-        hit = scan.first(rule.pattern, include_code=rule.include_code)
+        hit = next((h for h in scan.find_all(rule.pattern, include_code=rule.include_code, limit=3) if (used or {}).get(h.quote, 0) < MAX_FACTORS_PER_QUOTE), None)
         if hit is not None and (value > base or len(hit.quote.split()) >= CONFIRM_MIN_WORDS):
             supported.append((min(value, cap), rule, hit))
     # Highest value first; ties keep the YAML order (sorted is stable), so output is deterministic.
@@ -84,4 +89,11 @@ def assess_factor(scan: ScanText, rules: Rules, kind: Kind, key: FactorKey, *, n
 
 def assess_factors(scan: ScanText, rules: Rules, kind: Kind, *, not_read: str | None = None) -> list[FactorAssessment]:
     """`not_read` names the language of a listing mostly not in English: floor values say they were not read."""
-    return [assess_factor(scan, rules, kind, key, not_read=not_read) for key in FACTOR_ORDER]
+    used: dict[str, int] = {}
+    out = []
+    for key in FACTOR_ORDER:
+        factor = assess_factor(scan, rules, kind, key, not_read=not_read, used=used)
+        for quote in {e.quote for e in factor.evidence}:
+            used[quote] = used.get(quote, 0) + 1
+        out.append(factor)
+    return out

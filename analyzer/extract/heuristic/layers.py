@@ -17,10 +17,8 @@ from analyzer.sentences import display_quote
 
 MAX_FRAGMENTS = 3
 MAX_STATED = 400
-FRAGMENT_CHARS = 120  # a clause longer than this is cut around the match
 SHORT_FRAGMENT = 20  # a table cell like "MMLU" is kept only when nothing longer matches
 HITS_PER_FACET = 8
-_HARD_STOP = set(";:()[]|—–\n")
 _TRIM = " \t\r\n*-#>_`|•:;,"
 _WORD = re.compile(r"[^\W_]{2,}")
 _PLACEHOLDERS = {"", "unknown", "none", "n/a", "license", "licence", "tbd"}
@@ -79,15 +77,20 @@ def _text_fragments(scan: ScanText, facets: list[LayerFacet]) -> list[tuple[str,
 
 def _metadata_fragments(scan: ScanText, keys: tuple[str, ...], already: list[str]) -> list[tuple[str, Evidence]]:
     out = []
-    seen = " ".join(already).lower()
+    seen = _squeeze(" ".join(already))
     for key in keys:
         for value in scan.listing.meta(key)[:1]:
             value = value.strip()
-            if value.lower() not in seen and value.lower() not in _PLACEHOLDERS and value.lower() != key:
+            # "license: apache-2.0" says nothing new beside "License: Apache 2.0"
+            if _squeeze(value) not in seen and value.lower() not in _PLACEHOLDERS and value.lower() != key:
                 label = key.split(".")[0].replace("_", " ")
                 out.append((f"{label}: {value[:120]}", metadata_evidence(scan.listing, key, value)))
-                seen += " " + value.lower()
+                seen += " " + _squeeze(value)
     return out
+
+
+def _squeeze(text: str) -> str:
+    return re.sub(r"[\W_]+", "", text.lower())
 
 
 def _sentence_ok(facet: LayerFacet, hit: Match) -> bool:
@@ -99,37 +102,29 @@ def _sentence_ok(facet: LayerFacet, hit: Match) -> bool:
 
 
 def clause(text: str, hit: Match) -> tuple[int, int]:
-    """The clause around a match inside its sentence: the whole sentence when short, else cut at
-    punctuation (hard stops always, commas once the clause is long enough) and at word boundaries."""
+    """The clause around a match inside its sentence: the whole sentence when it is short, else the text
+    between the clause breaks (";", ":", dashes, ", ") around the match — never cut mid-phrase."""
     qs = hit.quote_start if hit.quote_start >= 0 else hit.start
     qe = qs + len(hit.quote) if hit.quote_start >= 0 else hit.end
-    if qe - qs <= FRAGMENT_CHARS:
+    if qe - qs <= SENTENCE_CHARS:
         return qs, qe
-    left, right = hit.start, hit.end
-    grow_left = grow_right = True
-    while (grow_left or grow_right) and right - left < FRAGMENT_CHARS:
-        long_enough = right - left >= FRAGMENT_CHARS // 2
-        if grow_left:
-            ch = text[left - 1] if left > qs else ""
-            if not ch or ch in _HARD_STOP or (ch == "," and long_enough):
-                grow_left = False
-            else:
-                left -= 1
-        if grow_right:
-            ch = text[right] if right < qe else ""
-            if not ch or ch in _HARD_STOP or (ch in ",." and long_enough):
-                grow_right = False
-            else:
-                right += 1
-    while left < hit.start and left > qs and not text[left - 1].isspace() and text[left - 1] not in _HARD_STOP | {","}:
-        left += 1  # do not start mid-word
-    while right > hit.end and right < qe and not text[right].isspace() and text[right] not in _HARD_STOP | {",", "."}:
-        right -= 1  # do not end mid-word
+    breaks = [(m.start(), m.end()) for m in _CLAUSE_BREAK.finditer(text, qs, qe)]
+    left = max((b for a, b in breaks if b <= hit.start), default=qs)
+    after = [a for a, _ in breaks if a >= hit.end]
+    right = after[0] if after else qe
+    for a in after[1:]:  # a clause too short to read on its own takes the next one too
+        if right - left >= SHORT_FRAGMENT:
+            break
+        right = a
     while left < right and text[left] in _TRIM:
         left += 1
     while right > left and text[right - 1] in _TRIM:
         right -= 1
     return (left, right) if right > left else (hit.start, hit.end)
+
+
+_CLAUSE_BREAK = re.compile(r"[;:|]\s|\s[—–-]{1,2}\s|,\s")
+SENTENCE_CHARS = 200  # a sentence up to this long is the clause itself
 
 
 def _readable(quote: str) -> str:

@@ -131,7 +131,7 @@ class ScanText:
         charge(len(lowered) if end is None else min(end, len(lowered)), "a heuristic rule")
         found: list[Match] = []
         for start, stop in pattern.spans(lowered, end=end):
-            if stop <= start or self.not_prose(start) or self._negated(start, stop):
+            if stop <= start or self.not_prose(start) or self._negated(start, stop) or self._weak(start, include_code):
                 continue
             quote_start, quote_end = self._quote_bounds(haystack, start, stop)
             quote = self.text[quote_start:quote_end]
@@ -155,6 +155,14 @@ class ScanText:
         if i >= 0 and offset < self.units[i].end:
             return self.units[i]
         return None
+
+    def _weak(self, offset: int, include_code: bool) -> bool:
+        """A testimonial, a user's opinion or an install command says nothing about what the system does."""
+        unit = self.unit_at(offset)
+        if unit is None or unit.end - unit.start > 2 * MAX_QUOTE_CHARS:
+            return False
+        sentence = self.text[unit.start : unit.end]
+        return weak_statement(sentence) or (not include_code and _COMMAND.match(sentence.lstrip("`$ ")) is not None)
 
     def _negated(self, start: int, end: int) -> bool:
         # The sentence (or, in code, the line) around the match, at most _WINDOW characters either side:
@@ -200,6 +208,22 @@ class ScanText:
 _QUOTE_TRIM_LEFT = " \t\r\n-#>|•:;,"
 _QUOTE_TRIM_RIGHT = " \t\r\n-#>|•;,"  # a lead-in keeps its colon ("… use tools to:")
 _CLAUSE_BREAK = re.compile(r"[;,:]\s|\s[\u2013\u2014-]\s")
+
+
+# A quoted endorsement with its attribution ("… — BeetleB on Hacker News"), or a user speaking for
+# themselves ("It's a cool workflow... perfect for me"): the listing quoting praise, not stating a capability.
+_TESTIMONIAL = re.compile(
+    r"[—–-]\s*[\w .@'-]{1,40}\b(?:on|via|from)\s+(?:hacker news|hn|twitter|x|reddit|discord|youtube|linkedin|product hunt|mastodon|bluesky)\b"
+    r"|^\W{0,3}[\"“][^\"”]{5,400}[\"”]\W{0,3}\s*[—–-]\s*\S",
+    re.IGNORECASE,
+)
+_FIRST_PERSON = re.compile(r"(?<![\w/])(?:I|I'm|I’m|I've|I’ve|I'd|I’d)(?![\w/])|\b(?:[Mm]y|me)\b")
+_COMMAND = re.compile(r"(?:pip3?|pipx|uv|npm|npx|yarn|pnpm|brew|docker|curl|wget|git|conda|apt(?:-get)?|cargo|go)\s+(?:install|run|clone|add|get|pull|-)", re.IGNORECASE)
+
+
+def weak_statement(sentence: str) -> bool:
+    """True for a testimonial or a first-person opinion: praise, not a statement of what the system does."""
+    return _TESTIMONIAL.search(sentence) is not None or _FIRST_PERSON.search(sentence) is not None
 
 
 def _clauses_around(text: str, left: int, right: int, start: int, end: int) -> tuple[int, int]:
