@@ -124,3 +124,27 @@ def test_kind_with_a_fitting_quote_is_the_llms(fake: FakeOpenAI) -> None:
     fake.push_content(json.dumps(d))  # kind quote "Harbor Pilot is an open-source coding agent" mentions an agent
     profile = extractor(fake).extract(make_listing()).profile
     assert profile is not None and profile.system.kind is Kind.AUTONOMOUS_AGENT and "kind" not in profile.system.from_heuristic
+
+
+LINKED = LISTING_TEXT + """
+## Integrations
+Harbor Pilot opens pull requests through the [GitHub API](https://docs.github.com/rest) and posts a summary to **Slack**.
+
+## License
+MIT
+"""
+
+
+def test_scripted_reply_quoting_link_text_verifies_and_a_bare_licence_does_not(fake: FakeOpenAI) -> None:
+    d = draft()
+    d["factors"]["dynamic_identity"] = {"value": "0.5", "rationale": "Uses GitHub and Slack.",
+                                        "quotes": ["opens pull requests through the GitHub API and posts a summary to Slack"]}
+    d["factors"]["opacity_reflexivity"] = {"value": "0.4", "rationale": "Open source.", "quotes": ["MIT"]}
+    fake.push_content(json.dumps(d))
+    result = extractor(fake).extract(make_listing(LINKED))
+    assert result.profile is not None
+    di, opacity = result.profile.factor(FactorKey.DYNAMIC_IDENTITY), result.profile.factor(FactorKey.OPACITY_REFLEXIVITY)
+    assert di.value == 0.5 and di.status is FactorStatus.STATED and di.evidence[0].location == "Integrations"
+    assert opacity.floor_applied and opacity.evidence == []
+    dropped = next(w for w in result.warnings if w.code == "ungrounded_quote")
+    assert "too short to be evidence" in dropped.message and "MIT" in (dropped.detail or "")
