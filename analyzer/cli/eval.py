@@ -1,6 +1,6 @@
 """`analyzer eval`: run an extractor over gold-labelled listings, report, and gate against a baseline.
 
-    analyzer eval [--dataset PATH] [--listings DIR] [--provider P] [--model M] [--concurrency N]
+    analyzer eval [--dataset PATH] [--listings DIR] [--exposure FILE] [--provider P] [--model M] [--concurrency N]
                   [--out DIR] [--baseline FILE] [--gate FILE] [--json]   (+ the shared LLM flags)
     analyzer eval compare A.json B.json [--json] [--check]
 """
@@ -18,7 +18,7 @@ from analyzer.cli.llm_args import add_llm_arguments, llm_options_from_args
 from analyzer.errors import EvalGateError, InputError
 from analyzer.evals import project_evals_dir
 from analyzer.evals.compare import compare_runs, comparison_dict
-from analyzer.evals.dataset import load_dataset
+from analyzer.evals.dataset import load_dataset, load_exposure_gold, with_exposure_gold
 from analyzer.evals.gate import GateConfig, GateResult, check, load_gate_config
 from analyzer.evals.records import RunLog, SampleRecord, read_run_log
 from analyzer.evals.report import print_comparison, print_gate, print_run, write_reports
@@ -59,6 +59,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--dataset", metavar="PATH", help="JSONL dataset (default: the project's evals/fixtures.jsonl)")
     p.add_argument("--listings", metavar="DIR", help="folder with the listing files; overrides the dataset's paths by file name")
+    p.add_argument("--exposure", metavar="FILE", help="exposure gold JSONL (format of ../shared/evals/exposure-dev.jsonl), matched to the samples by slug")
     # Added before the shared LLM flags so that eval's default is the deterministic heuristic, not 'auto'.
     p.add_argument("--provider", default="heuristic", choices=PROVIDERS, help="extractor to evaluate (default: heuristic)")
     p.add_argument("--concurrency", type=_positive_int, default=1, metavar="N", help="samples extracted in parallel (default 1)")
@@ -121,6 +122,8 @@ def run(args: argparse.Namespace) -> int:
     err, out = _console(stderr=True), _console()
     quiet = bool(getattr(args, "quiet", False))
     dataset = load_dataset(args.dataset or _default_dataset(), args.listings)
+    if args.exposure:
+        dataset = with_exposure_gold(dataset, load_exposure_gold(args.exposure))
     if args.sample:
         dataset = dataset.subset(args.sample)
     # Read the baseline and the gate before the (possibly slow, possibly paid) run, so mistakes show early.

@@ -3,7 +3,10 @@
 The format is the one of ../shared/evals/gold-dev.jsonl: `slug`, `title`, `listing`, `listing_url`,
 `kind`, `factors` (all ten), `layers` (L1–L7: mapped | not_certain), `evidence` (factor → quote),
 `injection` (text addressed to AI readers, or null), `confidence`, `note`. A project dataset may also
-carry `expected_warnings` (warning codes the extractor should raise).
+carry `expected_warnings` (warning codes the extractor should raise), and exposure gold in the format of
+../shared/evals/exposure-dev.jsonl: `exposure` (the eight facts, each `{"value": "yes"|"no"|"not_stated",
+"quote": str|null}`) and `mitigations` (`[{"kind", "quote"}]`). `--exposure FILE` adds that gold from a
+separate JSONL file, matched by slug.
 """
 
 from __future__ import annotations
@@ -17,11 +20,44 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from analyzer.errors import InputError
-from analyzer.models import FACTOR_ORDER, FactorKey, FactorValue, Kind, LayerId, LayerStatus, Listing
+from analyzer.models import EXPOSURE_FACTS, FACTOR_ORDER, FactorKey, FactorValue, FactValue, Kind, LayerId, LayerStatus, Listing, MitigationKind
 
 INJECTION_WARNING = "prompt_injection"
 _URL_PREFIXES = ("http://", "https://")
 _HINT = "each line must be one JSON object like the lines of ../shared/evals/gold-dev.jsonl"
+
+
+class GoldFact(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    value: FactValue
+    quote: str | None = None
+
+
+class GoldMitigation(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    kind: MitigationKind
+    quote: str | None = None
+
+
+class ExposureGold(BaseModel):
+    """One line of an exposure gold file (../shared/evals/exposure-dev.jsonl)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    slug: str
+    exposure: dict[str, GoldFact]
+    mitigations: list[GoldMitigation] = []
+
+    @field_validator("exposure")
+    @classmethod
+    def _all_eight_facts(cls, v: dict[str, GoldFact]) -> dict[str, GoldFact]:
+        unknown = sorted(set(v) - set(EXPOSURE_FACTS))
+        missing = [f for f in EXPOSURE_FACTS if f not in v]
+        if unknown or missing:
+            raise ValueError(f"exposure must name the eight facts (unknown: {unknown or 'none'}, missing: {missing or 'none'})")
+        return {f: v[f] for f in EXPOSURE_FACTS}
 
 
 class Sample(BaseModel):
@@ -40,6 +76,8 @@ class Sample(BaseModel):
     evidence: dict[FactorKey, str | list[str]] = {}
     injection: str | None = None
     expected_warnings: list[str] = []
+    exposure: dict[str, GoldFact] | None = None
+    mitigations: list[GoldMitigation] | None = None
     confidence: Literal["high", "medium", "low"] | None = None
     note: str | None = None
 
@@ -65,6 +103,15 @@ class Sample(BaseModel):
         if missing:
             raise ValueError(f"missing layer(s): {', '.join(missing)}")
         return {k: v[k] for k in LayerId}
+
+    @field_validator("exposure")
+    @classmethod
+    def _eight_facts(cls, v: dict[str, GoldFact] | None) -> dict[str, GoldFact] | None:
+        return None if v is None else ExposureGold._all_eight_facts(v)  # type: ignore[operator]
+
+    @property
+    def has_exposure_gold(self) -> bool:
+        return self.exposure is not None
 
     @property
     def expects_injection(self) -> bool:
@@ -188,3 +235,40 @@ def _first_error(exc: ValidationError) -> str:
     err = exc.errors()[0]
     where = ".".join(str(p) for p in err["loc"])
     return f"{where}: {err['msg']}" if where else err["msg"]
+
+
+def load_exposure_gold(path: str | Path) -> dict[str, ExposureGold]:
+    """Exposure gold by slug from a JSONL file in the format of ../shared/evals/exposure-dev.jsonl."""
+    path = Path(path)
+    hint = "each line must be one JSON object like the lines of ../shared/evals/exposure-dev.jsonl"
+    if not path.is_file():
+        raise InputError(f"{path}: no such exposure gold file", hint="pass a JSONL file with --exposure")
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InputError(f"{path}: not UTF-8 text", hint=hint) from None
+    out: dict[str, ExposureGold] = {}
+    for lineno, line in enumerate(text.splitlines(), start=1):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        where = f"{path}:{lineno}"
+        try:
+            gold = ExposureGold.model_validate(json.loads(line))
+        except ValueError as exc:  # JSON and validation errors alike
+            detail = _first_error(exc) if isinstance(exc, ValidationError) else f"not valid JSON ({exc})"
+            raise InputError(f"{where}: invalid exposure gold: {detail}", hint=hint) from None
+        if gold.slug in out:
+            raise InputError(f"{where}: duplicate slug {gold.slug!r}", hint="each line needs its own slug")
+        out[gold.slug] = gold
+    if not out:
+        raise InputError(f"{path}: no exposure gold lines", hint=hint)
+    return out
+
+
+def with_exposure_gold(dataset: Dataset, gold: dict[str, ExposureGold]) -> Dataset:
+    """The dataset with exposure gold attached by slug (a sample without a line keeps what it has)."""
+    samples = [
+        s.model_copy(update={"exposure": gold[s.slug].exposure, "mitigations": gold[s.slug].mitigations}) if s.slug in gold else s
+        for s in dataset.samples
+    ]
+    return Dataset(dataset.path, dataset.sha256, samples, dict(dataset.listing_paths))

@@ -12,6 +12,7 @@ import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from analyzer.evals.exposure import exposure_metrics
 from analyzer.evals.records import FactorMetrics, Interval, KindMetrics, Metrics, SampleRecord
 from analyzer.models import FACTOR_ORDER, Kind, LayerId
 
@@ -309,6 +310,7 @@ def compute_metrics(
         per_factor=_factor_metrics(ok),
         per_kind=_kind_metrics(records),
         per_layer=_per_layer(ok),
+        **exposure_metrics(records),  # type: ignore[arg-type]
         ci=bootstrap(stats, iterations=iterations, seed=seed, level=level),
         ci_level=level,
         bootstrap_iterations=iterations,

@@ -10,7 +10,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from analyzer.errors import InputError
-from analyzer.models import Band, FactorKey, Kind, LayerId, LayerStatus
+from analyzer.models import Band, FactorKey, FactValue, Kind, LayerId, LayerStatus, MitigationKind
 
 LOG_SCHEMA = "analyzer-eval-log/1"
 MAX_LOG_BYTES = 64 * 1024 * 1024
@@ -55,6 +55,20 @@ class SampleRecord(_Record):
     output_tokens: int | None = None
     cost_usd: float | None = None
     cache_hit: bool | None = None
+    # exposure gold (None when the sample has none): facts, mitigations and the scores they give
+    gold_exposure: dict[str, FactValue] | None = None
+    pred_exposure: dict[str, FactValue] | None = None
+    gold_mitigations: list[MitigationKind] | None = None
+    pred_mitigations: list[MitigationKind] | None = None
+    cvss_gold: float | None = None  # the tool's rules on the gold kind, facts and factors
+    cvss_pred: float | None = None
+    aivss_derived_gold: float | None = None
+    band_derived_gold: Band | None = None
+    aivss_point_pred: float | None = None  # the predicted headline: predicted facts, factors and mitigations
+    band_point_pred: Band | None = None
+    range_low_pred: float | None = None
+    range_high_pred: float | None = None
+    aivss_gold_facts: float | None = None  # the prediction with the gold exposure facts swapped in
 
     @property
     def ok(self) -> bool:
@@ -127,6 +141,18 @@ class Metrics(_Record):
     per_factor: list[FactorMetrics]
     per_kind: list[KindMetrics]
     per_layer: dict[LayerId, float]
+    # exposure (over the samples with exposure gold; None without any)
+    exposure_samples: int = 0
+    exposure_accuracy: float | None = None  # tri-state, over every fact of every sample
+    exposure_yes_precision: float | None = None
+    exposure_yes_recall: float | None = None
+    exposure_accuracy_by_fact: dict[str, float] = {}
+    mitigation_precision: float | None = None
+    mitigation_recall: float | None = None
+    cvss_base_mae: float | None = None  # predicted vs gold-derived CVSS base (both by the tool's rules)
+    derived_band_agreement: float | None = None  # predicted headline band vs the band the rules give the gold
+    range_coverage: float | None = None  # share of gold-derived scores inside the predicted range
+    range_coverage_facts: float | None = None  # the same with only the gold facts swapped into the prediction
     ci: dict[str, Interval]
     ci_level: float
     bootstrap_iterations: int

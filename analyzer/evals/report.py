@@ -32,6 +32,15 @@ HEADLINE_ROWS: tuple[tuple[str, str, bool], ...] = (
     ("failure_rate", "Failure rate", True),
     ("injection_detection", "Injection detection", True),
     ("injection_false_positive_rate", "Injection false positives", True),
+    ("exposure_accuracy", "Exposure facts accuracy (tri-state)", True),
+    ("exposure_yes_precision", "Exposure 'yes' precision", True),
+    ("exposure_yes_recall", "Exposure 'yes' recall", True),
+    ("mitigation_precision", "Mitigation precision", True),
+    ("mitigation_recall", "Mitigation recall", True),
+    ("cvss_base_mae", "CVSS base MAE (vs gold-derived)", False),
+    ("derived_band_agreement", "Headline band vs gold-derived band", True),
+    ("range_coverage", "Gold-derived score inside the range", True),
+    ("range_coverage_facts", "… with only the gold facts swapped in", True),
 )
 WRONG = 0.1 + EPS  # a factor is "wrong" when it is off by more than one grid step
 
@@ -92,6 +101,13 @@ def print_run(log: RunLog, console: Console, *, worst: int = 8) -> None:
         table.add_row(label, fmt(getattr(m, name), share), fmt_ci(m, name, share))
     console.print(table)
     console.print(cost_line(m))
+    if m.exposure_samples:
+        et = Table(title=f"Exposure facts per fact ({m.exposure_samples} samples with exposure gold)")
+        et.add_column("fact")
+        et.add_column("accuracy", justify="right")
+        for fact, acc in m.exposure_accuracy_by_fact.items():
+            et.add_row(fact, fmt(acc, True))
+        console.print(et)
     ft = Table(title="Per factor")
     for col in ("factor", "n", "MAE", "bias", "±0.1", "±0.2", "Spearman"):
         ft.add_column(col, justify="left" if col == "factor" else "right")
@@ -179,6 +195,9 @@ def render_markdown(log: RunLog, gate: GateResult | None = None, *, worst: int =
         _md_row(["---", "---:", "---:"]),
     ]
     lines += [_md_row([label, fmt(getattr(m, name), share), fmt_ci(m, name, share)]) for name, label, share in HEADLINE_ROWS]
+    if m.exposure_samples:
+        lines += ["", f"## Exposure facts per fact ({m.exposure_samples} samples)", "", _md_row(["fact", "accuracy"]), _md_row(["---", "---:"])]
+        lines += [_md_row([fact, fmt(acc, True)]) for fact, acc in m.exposure_accuracy_by_fact.items()]
     lines += ["", "## Per factor", "", _md_row(["factor", "n", "MAE", "bias", "±0.1", "±0.2", "Spearman"]), _md_row(["---"] + ["---:"] * 6)]
     for f in m.per_factor:
         lines.append(_md_row([FACTOR_NAMES[f.key], str(f.n), fmt(f.mae), fmt(f.bias), fmt(f.within_0_1, True), fmt(f.within_0_2, True), fmt(f.spearman, digits=2)]))

@@ -20,6 +20,7 @@ from pydantic import ValidationError
 from analyzer import __version__
 from analyzer.errors import AnalyzerError, InputError
 from analyzer.evals.dataset import INJECTION_WARNING, Dataset, Sample, load_sample_listing
+from analyzer.evals.exposure import exposure_fields
 from analyzer.evals.metrics import DEFAULT_ITERATIONS, DEFAULT_LEVEL, DEFAULT_SEED, compute_metrics
 from analyzer.evals.records import RunLog, RunMeta, SampleRecord
 from analyzer.extract.base import ExtractionResult, Extractor, failed_result
@@ -174,6 +175,7 @@ def build_record(
         cost_usd=result.estimated_cost_usd,
         cache_hit=result.cache_hit,
         **fields,  # type: ignore[arg-type]
+        **exposure_fields(sample, profile),  # type: ignore[arg-type]
     )
 
 
