@@ -152,7 +152,7 @@ def analyse_cards(repo: Path, cards: list[str], merge_base: str | None, threshol
 def summary_markdown(results: list[CardResult], threshold: Threshold, merge_base: str | None) -> str:
     from analyzer.diff import diff_analyses
     from analyzer.report.diff import render_diff_markdown
-    from analyzer.report.markdown import cell
+    from analyzer.report.escape import md_cell as cell
 
     lines = ["## analyzer: agentic threat models", ""]
     if not results:

@@ -127,7 +127,7 @@ def _side(a: Analysis) -> Side:
 
 
 def _range(a: Analysis) -> tuple[float | None, float | None] | None:
-    span = getattr(a.aivss, "range", None)
+    span = a.aivss.range
     return (span.low, span.high) if span is not None else None
 
 

@@ -77,7 +77,7 @@ def gated_score(analysis: Analysis, *, use_range: bool) -> tuple[float, Band, st
     if analysis.failed or aivss.score is None:
         return None
     if use_range:
-        span = getattr(aivss, "range", None)
+        span = aivss.range
         if span is not None and span.high is not None:
             return span.high, band_for(span.high), "range top"
     return aivss.score, aivss.band, "score"

@@ -171,7 +171,7 @@ def test_every_spdx_id_in_the_table_is_valid() -> None:
 def test_listing_text_cannot_smuggle_control_characters() -> None:
     doc = bom([build_analysis(coding_agent_profile(name="Shell\u202ewright\x07"), build_listing(source="card.md"))])
     assert cyclonedx_errors(doc) == []
-    assert doc["components"][0]["name"] == "Shell wright"
+    assert doc["components"][0]["name"] == "Shellwright"
 
 
 def test_readme_documents_the_property_namespace(tmp_path: Path) -> None:

@@ -174,6 +174,7 @@ def test_listing_text_cannot_smuggle_control_or_bidi_characters() -> None:
     text = json.dumps(log, ensure_ascii=False)
     messages = [r["message"]["text"] for r in log["runs"][0]["results"]]
     assert messages and not any("\u202e" in m or "\x1b" in m for m in messages)
+    assert "\u202e" not in text and "\x1b" not in text  # nowhere in the log: properties and snippets too
     assert sarif_errors(json.loads(text)) == []
 
 

@@ -78,7 +78,7 @@ def test_breach_message_names_source_score_and_flag() -> None:
 
 def test_range_top_is_gated_with_use_range() -> None:
     analysis = image_analysis()
-    span = getattr(analysis.aivss, "range", None)
+    span = analysis.aivss.range
     point = check(analysis, Threshold(max_score=analysis.aivss.score))
     assert point is None
     top = check(analysis, Threshold(max_score=analysis.aivss.score, use_range=True))
@@ -149,3 +149,16 @@ def test_batch_failures_take_precedence_over_the_gate(tmp_path: Path, capsys) ->
     sources.write_text(f"{EXAMPLE}\n{tmp_path / 'missing.md'}\n", "utf-8")
     assert main(["--quiet", "batch", str(sources), "--out", str(tmp_path / "out"), "--format", "json", "--fail-on", "low"]) == 5
     assert "analyzer: threshold:" in capsys.readouterr().err
+
+
+def test_batch_gate_on_the_range_top(tmp_path: Path, example_json, capsys) -> None:  # noqa: ANN001
+    path, score, _ = example_json
+    high = json.loads(path.read_text("utf-8"))["aivss"]["range"]["high"]
+    assert high > score  # the example leaves some exposure facts unstated
+    sources = tmp_path / "sources.txt"
+    sources.write_text(f"{EXAMPLE}\n", "utf-8")
+    out = tmp_path / "out"
+    argv = ["--quiet", "batch", str(sources), "--out", str(out), "--format", "json", "--max-score", f"{score:.1f}"]
+    assert main(argv) == 0
+    assert main([*argv, "--fail-on-range"]) == 7
+    assert f"AIVSS range top {high:.1f}" in capsys.readouterr().err

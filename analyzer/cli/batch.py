@@ -157,13 +157,18 @@ def run_command(args: argparse.Namespace) -> int:
 
 def batch_breaches(report: BatchReport, threshold: Threshold) -> list[Breach]:
     """Done sources that reach the threshold, highest score first."""
+    from analyzer.score import band_for
+
     found: list[Breach] = []
     if not threshold.active:
         return found
     for row in report.rows:
         if row.status != "done" or row.score is None:
             continue
-        breach = check_score(row.source, row.score, Band(row.band), "score", threshold)
+        if threshold.use_range and row.range_high is not None:
+            breach = check_score(row.source, row.range_high, band_for(row.range_high), "range top", threshold)
+        else:  # a point score, or a source done by a version that kept no range: its point score
+            breach = check_score(row.source, row.score, Band(row.band), "score", threshold)
         if breach is not None:
             found.append(breach)
     return sorted(found, key=lambda b: -b.score)

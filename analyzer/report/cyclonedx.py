@@ -22,7 +22,7 @@ from urllib.parse import quote
 
 from analyzer import __version__
 from analyzer.models import FACTOR_ORDER, Analysis, Listing, Section
-from analyzer.report.sarif import one_line
+from analyzer.report.escape import one_line
 from analyzer.taxonomy import broad_group
 
 SPEC_VERSION = "1.6"
@@ -195,7 +195,7 @@ def assessment_properties(analysis: Analysis) -> list[dict[str, str]]:
         ]
         if a.cvss_vector:
             props.append(_prop("aivss:vector", a.cvss_vector))
-        span = getattr(a, "range", None)
+        span = a.range
         if span is not None:
             props += [
                 _prop("aivss:range:low", _number(span.low)),

@@ -7,7 +7,8 @@ import json
 from analyzer.diff import AnalysisDiff, QuoteChange, Side
 from analyzer.errors import InputError
 from analyzer.models import FACTOR_NAMES, LAYER_NAMES, FactorKey, LayerId
-from analyzer.report.markdown import cell, text
+from analyzer.report.escape import md_cell as cell
+from analyzer.report.escape import md_text as text
 from analyzer.sentences import display_quote
 
 DIFF_FORMATS = ("md", "json")

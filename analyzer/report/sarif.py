@@ -39,6 +39,7 @@ from analyzer.models import (
     LayerStatus,
     Severity,
 )
+from analyzer.report.escape import clean, one_line
 from analyzer.report.locate import QuoteLocator, source_text
 
 SARIF_VERSION = "2.1.0"
@@ -59,7 +60,6 @@ LEVELS: dict[Band, str] = {
     Band.UNKNOWN: "none",
 }
 _SEVERITY_LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
 # --------------------------------------------------------------------------- rules
@@ -204,11 +204,6 @@ def _rule_json(rule: Rule, severity: str | None) -> dict[str, object]:
 # --------------------------------------------------------------------------- one run
 
 
-def one_line(text: str) -> str:
-    """Listing-derived text for a SARIF message or a BOM field: control and bidi characters out, one line."""
-    return " ".join(_CONTROL.sub(" ", text).split())
-
-
 def artifact_uri(analysis: Analysis) -> str:
     listing = analysis.listing
     if listing.source_type == "file":
@@ -256,7 +251,7 @@ class _RunBuilder:
                     "id": len(out),
                     "physicalLocation": {
                         "artifactLocation": {"uri": self.uri, "index": 0},
-                        "region": {"startLine": span.start_line, "endLine": span.end_line, "snippet": {"text": span.text}},
+                        "region": {"startLine": span.start_line, "endLine": span.end_line, "snippet": {"text": clean(span.text)}},
                     },
                     "message": {"text": one_line(label)},
                 }
@@ -295,7 +290,7 @@ class _RunBuilder:
             "formula": a.formula.value,
             "factors": {str(f.key): f.value for f in self.analysis.factors},
         }
-        span = getattr(a, "range", None)
+        span = a.range
         if span is not None:
             data["range"] = {"low": span.low, "high": span.high, "bandLow": span.band_low.value, "bandHigh": span.band_high.value}
         return data
@@ -396,13 +391,13 @@ class _RunBuilder:
         properties: dict[str, object] = {
             "listing": {
                 "source": listing.source,
-                "title": listing.title,
+                "title": one_line(listing.title),
                 "canonicalUrl": listing.canonical_url,
                 "revision": listing.revision,
                 "contentHash": f"sha256:{listing.content_hash}",
             },
             "kind": analysis.system.kind.value if analysis.system else None,
-            "name": analysis.system.name if analysis.system else None,
+            "name": one_line(analysis.system.name) if analysis.system else None,
             "aivss": self.assessment(),
             "maestro": {layer.layer.value: layer.status.value for layer in analysis.maestro},
             "extraction": {"status": analysis.extraction.status, "provider": analysis.extraction.provider, "model": analysis.run.model},
