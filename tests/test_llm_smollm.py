@@ -2,12 +2,19 @@
 
 The model's answers are meaningless at 135M parameters, so these tests assert only the contract: the
 real request goes out through the openai SDK and either a schema-valid, grounded profile or an explicit
-failed extraction (never factor values) comes back, in both structured-output modes.
+failed extraction (never factor values) comes back.
+
+The default run keeps one short contract test: a two-line prompt template (ANALYZER_PROMPTS_DIR), a
+small listing budget and output budget, so the call takes seconds on 2 cores. The tests with the real
+prompt in both structured-output modes (~6,000 prompt tokens in json_object mode, minutes each on 2
+cores) are marked `slow_llm`: excluded by default, run by .ci/run in their own step with its own limit
+(`python -m pytest -m slow_llm`).
 """
 
 from __future__ import annotations
 
 import importlib.util
+import json
 import socket
 import time
 from collections.abc import Iterator
@@ -50,8 +57,10 @@ def smollm_url() -> Iterator[str]:
     params.port = port
     params.n_ctx = 8192
     params.n_parallel = 1
-    params.cpuparams.n_threads = 2
-    params.cpuparams_batch.n_threads = 2
+    # One thread: llama.cpp's worker threads spin at a barrier per token, so on a busy 2-core machine two
+    # threads run ~40x slower (2.5 vs 107 tokens/s measured while other processes held the cores).
+    params.cpuparams.n_threads = 1
+    params.cpuparams_batch.n_threads = 1
     server = xllamacpp.Server(params)
     try:
         deadline = time.monotonic() + 60
@@ -69,20 +78,19 @@ def smollm_url() -> Iterator[str]:
         del server  # its destructor stops the server
 
 
-def _extract(url: str, mode: str, record: Path):  # type: ignore[no-untyped-def]
+def _extract(url: str, mode: str, record: Path, **budget: int):  # type: ignore[no-untyped-def]
     # Small budgets keep each call to well under a minute on 2 cores: the 135M model rarely finishes the whole draft
     # within 256 output tokens, so the usual outcome is an explicit 'cut off' failure — which is exactly
     # the contract for a model that cannot answer.
+    options = {"input_budget": 400, "max_output_tokens": 256, "timeout": 240, **budget}
     extractor = LLMExtractor.from_options(
         base_url=url, api_key="unused-key-1234", model="smollm2-135m", structured_output=mode, record_dir=str(record),
-        input_budget=400, max_output_tokens=256, timeout=240, max_retries=0, validation_retries=0, use_cache=False,
+        max_retries=0, validation_retries=0, use_cache=False, **options,
     )
     return extractor.extract(make_listing())
 
 
 def _assert_request_went_out(record: Path, mode: str) -> None:
-    import json
-
     entries = [json.loads(p.read_text()) for p in sorted(record.glob("*.json"))]
     assert entries, "no request/response pair was recorded"
     assert entries[0]["request"]["body"]["response_format"]["type"] == mode
@@ -103,11 +111,34 @@ def _assert_contract(result) -> None:  # type: ignore[no-untyped-def]
         assert result.profile is None and result.outcome.error
 
 
+SHORT_SYSTEM = "Describe the AI system in the listing as the JSON object the schema asks for. Quote the listing verbatim as evidence.\n"
+# No $format_instructions: in json_object mode they carry the whole draft schema (thousands of tokens).
+SHORT_USER = "Listing from $source:\n<listing-$nonce>\n$listing\n</listing-$nonce>\nReply with one JSON object.\n"
+
+
+def test_real_model_short_contract(smollm_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    prompts = tmp_path / "prompts"
+    prompts.mkdir()
+    (prompts / "extract-v1.system.md").write_text(SHORT_SYSTEM, "utf-8")
+    (prompts / "extract-v1.user.md").write_text(SHORT_USER, "utf-8")
+    monkeypatch.setenv("ANALYZER_PROMPTS_DIR", str(prompts))
+    record = tmp_path / "record"
+    # json_object mode: llama.cpp's generic JSON grammar samples fast, where the draft schema's grammar takes
+    # about half a second per token on 2 cores.
+    result = _extract(smollm_url, "json_object", record, input_budget=200, max_output_tokens=96, timeout=90)
+    _assert_contract(result)
+    _assert_request_went_out(record, "json_object")
+    sent = json.loads(sorted(record.glob("*.json"))[0].read_text())["request"]["body"]
+    assert sent["messages"][0]["content"].startswith("Describe the AI system") and sent["max_tokens"] <= 96
+
+
+@pytest.mark.slow_llm
 def test_real_model_json_schema_mode(smollm_url: str, tmp_path: Path) -> None:
     _assert_contract(_extract(smollm_url, "json_schema", tmp_path))
     _assert_request_went_out(tmp_path, "json_schema")
 
 
+@pytest.mark.slow_llm
 def test_real_model_json_object_mode(smollm_url: str, tmp_path: Path) -> None:
     _assert_contract(_extract(smollm_url, "json_object", tmp_path))
     _assert_request_went_out(tmp_path, "json_object")
