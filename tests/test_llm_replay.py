@@ -8,7 +8,7 @@ import os
 import threading
 from pathlib import Path
 
-import httpx
+import httpx2
 import pytest
 from fake_openai import FakeOpenAI
 from llm_helpers import (
@@ -289,7 +289,7 @@ def test_replay_server_does_not_replay_redirects_to_other_hosts(fake: FakeOpenAI
     thread.start()
     try:
         port = server.server_address[1]
-        response = httpx.post(f"http://127.0.0.1:{port}/v1/chat/completions", content=json.dumps(entry["request"]["body"]),
+        response = httpx2.post(f"http://127.0.0.1:{port}/v1/chat/completions", content=json.dumps(entry["request"]["body"]),
                               headers={"content-type": "application/json"}, follow_redirects=False, timeout=10)
         assert response.status_code == 502 and "location" not in response.headers
         assert "redirect" in response.json()["error"]["message"]
