@@ -107,3 +107,29 @@ def test_yaml_reader_falls_back_without_libyaml(tmp_path: Path) -> None:
 def test_yaml_reader_builds_no_objects_from_tags() -> None:
     with pytest.raises(yaml.YAMLError):
         yamlio.load_yaml("!!python/object/apply:os.system ['true']")
+
+
+def test_every_shipped_rule_pattern_compiles(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Patterns with literal prefixes compile on first use, so a bad one in the shipped rule files would only
+    # fail on a listing that contains its literal: compile every one of them here.
+    from analyzer.extract.heuristic import exposure, fastre, rules
+
+    made: list[fastre.FastPattern] = []
+    original = fastre.FastPattern.__init__
+
+    def record(self: fastre.FastPattern, source: str) -> None:
+        original(self, source)
+        made.append(self)
+
+    monkeypatch.setattr(fastre.FastPattern, "__init__", record)
+    rules.load_rules.cache_clear()
+    exposure.load_exposure_rules.cache_clear()
+    try:
+        rules.load_rules()
+        exposure.load_exposure_rules()
+    finally:
+        rules.load_rules.cache_clear()
+        exposure.load_exposure_rules.cache_clear()
+    assert len(made) > 100
+    for pattern in made:
+        assert pattern.regex.pattern  # compiles, or raises re.error naming the pattern
