@@ -25,6 +25,7 @@ import pytest
 from llm_helpers import make_listing
 
 from analyzer.extract.llm import LLMExtractor
+from analyzer.extract.prompting import DEFAULT_PROMPT_ID
 from analyzer.models import AgenticProfile, FactorStatus
 
 pytestmark = pytest.mark.llm
@@ -113,14 +114,15 @@ def _assert_contract(result) -> None:  # type: ignore[no-untyped-def]
 
 SHORT_SYSTEM = "Describe the AI system in the listing as the JSON object the schema asks for. Quote the listing verbatim as evidence.\n"
 # No $format_instructions: in json_object mode they carry the whole draft schema (thousands of tokens).
+# Placeholders the templates leave out are simply not used.
 SHORT_USER = "Listing from $source:\n<listing-$nonce>\n$listing\n</listing-$nonce>\nReply with one JSON object.\n"
 
 
 def test_real_model_short_contract(smollm_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     prompts = tmp_path / "prompts"
     prompts.mkdir()
-    (prompts / "extract-v1.system.md").write_text(SHORT_SYSTEM, "utf-8")
-    (prompts / "extract-v1.user.md").write_text(SHORT_USER, "utf-8")
+    (prompts / f"{DEFAULT_PROMPT_ID}.system.md").write_text(SHORT_SYSTEM, "utf-8")
+    (prompts / f"{DEFAULT_PROMPT_ID}.user.md").write_text(SHORT_USER, "utf-8")
     monkeypatch.setenv("ANALYZER_PROMPTS_DIR", str(prompts))
     record = tmp_path / "record"
     # json_object mode: llama.cpp's generic JSON grammar samples fast, where the draft schema's grammar takes
