@@ -64,19 +64,22 @@ def test_analyse_edit_rescore_highlight_and_export(tmp_path, browser):
         browser.find_element(By.ID, "filename").clear()
         browser.find_element(By.ID, "filename").send_keys("lark.md")
         browser.find_element(By.ID, "analyze").click()
-        wait_for(lambda: "/drafts/" in browser.current_url, "the draft page")
+        # Read through the DOM in one script call: the report is swapped after each edit, so an element
+        # found a moment before may already be gone (a stale reference).
+        def score() -> str | None:
+            return browser.execute_script("const s = document.querySelector('.badge .score'); return s && s.textContent;")
 
-        score = lambda: browser.find_element(By.CSS_SELECTOR, ".badge .score").text  # noqa: E731
+        wait_for(lambda: "/drafts/" in browser.current_url and score(), "the draft page")
         before = score()
         assert before not in ("", "?")
 
         # Edit a factor, with a note: the page re-scores at once and marks the value as the analyst's.
         browser.find_element(By.ID, "edit-note").send_keys("our deployment lets it act alone")
         Select(browser.find_element(By.CSS_SELECTOR, 'select[data-edit="factor"][data-key="autonomy_of_action"]')).select_by_value("0.9")
-        wait_for(lambda: score() != before, "the score to change after the edit")
+        wait_for(lambda: "saved" in browser.find_element(By.ID, "edit-status").text, "the edit to be saved")
+        assert score() != before
         row = browser.find_element(By.CSS_SELECTOR, 'tr[data-factor="autonomy_of_action"]')
         assert "set by analyst" in row.text and "our deployment lets it act alone" in row.text
-        assert "saved" in browser.find_element(By.ID, "edit-status").text
 
         # A quote of the report, clicked, is highlighted in the listing text.
         quote = browser.find_element(By.CSS_SELECTOR, "button.quote")
@@ -94,6 +97,7 @@ def test_analyse_edit_rescore_highlight_and_export(tmp_path, browser):
 
         # The reloaded draft keeps the edit (it was saved), and the page broke no CSP rule.
         browser.refresh()
+        wait_for(score, "the reloaded draft")
         assert score() == after
         errors = [e["message"] for e in browser.get_log("browser") if e["level"] == "SEVERE"]
         assert not errors, errors
