@@ -187,7 +187,8 @@ def test_compare_with_a_newer_revision_and_keep_it(c):
     job = wait_job(c, r.json())
     assert job["stage"] == "done", job
     html = job["result"]["html"]
-    assert "The listing text changed." in html and "This draft" in html and "Fresh analysis" in html
+    assert "This draft" in html and "Fresh analysis" in html and "AIVSS " in html
+    assert "Quotes that disappeared" in html  # analyzer.diff's quote comparison
     assert "analysis" not in job["result"]  # the fresh analysis stays on the server until kept
     kept = c.post(f"/api/jobs/{job['id']}/keep", json={})
     assert kept.status_code == 201 and kept.json()["draft"]["parent"] == draft_id

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -37,7 +38,7 @@ def test_rescore_a_factor_changes_the_score_and_marks_the_factor(c, analysis_jso
     assert after.aivss.score > before.aivss.score
     assert after.aivss.factor_sum == pytest.approx(before.aivss.factor_sum + 0.9)
     edit = after.edits[-1]
-    assert (edit.target, edit.previous, edit.note) == ("factor:autonomy_of_action", str(before.factors[0].value), "acts alone in our deployment")
+    assert (edit.target, float(edit.previous), edit.note) == ("factor:autonomy_of_action", before.factors[0].value, "acts alone in our deployment")
 
 
 def test_rescore_exposure_fact_kind_and_mitigations(c, analysis_json):
@@ -66,15 +67,15 @@ def test_rescore_threat_and_mitigation_take_the_cli_words(c, analysis_json):
 @pytest.mark.parametrize(
     ("edit", "words"),
     [
-        ({"set": {"autonomy_of_action": 1.7}}, "outside 0.0–1.0"),
-        ({"set": {"autonomy_of_action": 0.33}}, "0.1 grid"),
+        ({"set": {"autonomy_of_action": 1.7}}, "is not a value 0.0–1.0 in 0.1 steps"),
+        ({"set": {"autonomy_of_action": 0.33}}, "is not a value 0.0–1.0 in 0.1 steps"),
         ({"set": {"no_such_factor": 0.3}}, "no_such_factor"),
         ({"facts": {"executes_code": "maybe"}}, "maybe"),
         ({"facts": {"teleports": "yes"}}, "teleports"),
         ({"kind": "toaster"}, "toaster"),
         ({"threat": "83"}, "threat multiplier"),
         ({"stated_mitigations": ["prayer"]}, "prayer"),
-        ({"stated_mitigations": "sandbox"}, "list"),
+        ({"stated_mitigations": 5}, "list"),
         ({"set": [0.3]}, "'set'"),
     ],
 )
@@ -83,6 +84,34 @@ def test_bad_edit_values_are_one_json_error(c, analysis_json, edit, words):
     assert r.status_code == 400, r.text
     error = r.json()["error"]
     assert words in error["message"] and error["exit_code"] == 2
+
+
+@pytest.mark.parametrize(
+    ("flags", "edit"),
+    [
+        (["--kind", "toaster"], {"kind": "toaster"}),
+        (["--fact", "executes_code=maybe"], {"facts": {"executes_code": "maybe"}}),
+        (["--stated-mitigations", "sandbox,prayer"], {"stated_mitigations": "sandbox,prayer"}),
+    ],
+)
+def test_edit_errors_are_the_cli_messages(c, analysis_json, tmp_path, capsys, flags, edit):
+    from analyzer.cli.main import main
+
+    saved = tmp_path / "a.json"
+    saved.write_text(json.dumps(analysis_json), "utf-8")
+    assert main(["score", str(saved), *flags]) == 2
+    cli = capsys.readouterr().err.strip()
+    api = c.post("/api/rescore", json={"analysis": analysis_json, **edit}).json()["error"]["message"]
+    assert cli == f"analyzer: error: {api}"
+
+
+def test_auto_returns_thm_and_mf_to_the_derived_values(c, analysis_json):
+    set_ = rescore(c, analysis_json, threat="attacked", mitigation="0.5")
+    assert (set_.aivss.threat_multiplier, set_.aivss.mitigation_factor) == (1.0, 0.5)
+    back = rescore(c, set_.model_dump(mode="json"), threat="auto", mitigation="auto", note="derived again")
+    fresh = Analysis.model_validate(analysis_json)
+    assert (back.aivss.threat_multiplier, back.aivss.mitigation_factor) == (fresh.aivss.threat_multiplier, fresh.aivss.mitigation_factor)
+    assert [(e.target, e.value, e.note) for e in back.edits[-2:]] == [("threat_multiplier", "auto", "derived again"), ("mitigation_factor", "auto", "derived again")]
 
 
 def test_rescore_needs_a_valid_analysis(c):

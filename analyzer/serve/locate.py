@@ -10,14 +10,16 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from analyzer.report import escape
 from analyzer.report.locate import QuoteLocator
 
 _ASTRAL = re.compile("[\U00010000-\U0010ffff]")
 
 
 def page_text(text: str) -> str:
-    """The listing text as the browser will hold it: an HTML parser turns CR LF and CR into LF."""
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+    """The listing text as the page shows it: cleaned as every output is (control and bidi characters
+    removed, CR LF as LF), so offsets computed here are offsets in what the browser holds."""
+    return escape.clean(text.replace("\r\n", "\n").replace("\r", "\n"))
 
 
 @lru_cache(maxsize=4)

@@ -25,12 +25,14 @@ from analyzer.models import (
     MitigationKind,
 )
 from analyzer.report import common
+from analyzer.report import escape
 from analyzer.report import html as report_html
 from analyzer.serve.locate import find_quote, page_text
 from analyzer.serve.store import DraftInfo
 from analyzer.taxonomy import KIND_LABELS
 
-esc = report_html.esc
+esc = escape.html_text
+QUOTES_SHOWN = 20
 FACTOR_STEPS = tuple(i / 10 for i in range(11))
 FACT_SOURCE_TEXT = {FactSource.STATED: "stated", FactSource.ASSUMED: "assumed", FactSource.SET_BY_ANALYST: "set by analyst"}
 MITIGATION_LABELS: dict[MitigationKind, str] = {
@@ -381,36 +383,57 @@ def compare_page(info: DraftInfo, analysis: Analysis, *, providers: Sequence[str
 
 
 def comparison_fragment(old: Analysis, new: Analysis, *, keep_job: str) -> str:
-    """What changed from the draft (old, with the analyst's edits) to the fresh analysis (new)."""
-    def score(a: Analysis) -> str:
-        return "unknown" if a.failed or a.aivss.score is None else f"{a.aivss.score:.1f} {a.aivss.band.value}"
+    """What changed from the draft (old, with the analyst's edits) to the fresh analysis (new): analyzer.diff."""
+    from analyzer.diff import diff_analyses
+    from analyzer.report.diff import headline
 
-    def cell(before: str, after: str) -> str:
-        changed = before != after
-        return f'<td>{esc(before)}</td><td class="{"changed" if changed else ""}">{esc(after)}{" ✱" if changed else ""}</td>'
-
+    d = diff_analyses(old, new)
     rows = [
-        f"<tr><td>AIVSS</td>{cell(score(old), score(new))}</tr>",
-        f"<tr><td>Kind</td>{cell(KIND_LABELS[old.system.kind] if old.system else 'unknown', KIND_LABELS[new.system.kind] if new.system else 'unknown')}</tr>",
-        f"<tr><td>Revision</td>{cell(old.listing.revision or '—', new.listing.revision or '—')}</tr>",
-        f"<tr><td>Content hash</td>{cell(old.listing.content_hash[:12], new.listing.content_hash[:12])}</tr>",
+        ("Source", d.old.source, d.new.source),
+        ("Revision", d.old.revision or "—", d.new.revision or "—"),
+        ("Content hash", d.old.content_hash[:12], d.new.content_hash[:12]),
+        ("Kind", d.old.kind or "unknown", d.new.kind or "unknown"),
+        ("AIVSS", f"{_score(d.score.old)} {d.score.old_band}", f"{_score(d.score.new)} {d.score.new_band}"),
     ]
-    new_factors = {f.key: f for f in new.factors}
-    for f in old.factors:
-        mark = " (set by analyst)" if f.set_by_analyst else ""
-        rows.append(f"<tr><td>{esc(f.name)}{esc(mark)}</td>{cell(common.factor_value_text(f), common.factor_value_text(new_factors[f.key]))}</tr>")
-    if old.system and new.system:
-        for name in EXPOSURE_FACTS:
-            before, after = old.system.exposure.fact(name), new.system.exposure.fact(name)
-            rows.append(f"<tr><td>{esc(fact_label(name))}</td>{cell(before.value.value, after.value.value)}</tr>")
-        was = ", ".join(sorted(m.kind.value for m in old.system.mitigations)) or "none"
-        now = ", ".join(sorted(m.kind.value for m in new.system.mitigations)) or "none"
-        rows.append(f"<tr><td>Mitigations</td>{cell(was, now)}</tr>")
-    unchanged = old.listing.content_hash == new.listing.content_hash
-    head = "The listing text is unchanged." if unchanged else "The listing text changed."
-    edits = f" The draft has {len(old.edits)} analyst edit(s), which the fresh analysis does not have." if old.edits else ""
-    return (
-        f'<h2>Comparison</h2><p>{esc(head + edits)} ✱ marks a changed value.</p>'
-        f'<table><thead><tr><th>Value</th><th>This draft</th><th>Fresh analysis</th></tr></thead><tbody>{"".join(rows)}</tbody></table>'
-        f'<p><button type="button" data-action="keep" data-job="{esc(keep_job)}">Keep the fresh analysis as a new draft</button></p>'
-    )
+    changed = ' class="changed"'
+    sides = "".join(f"<tr><td>{esc(label)}</td><td>{esc(a)}</td><td{changed if a != b else ''}>{esc(b)}</td></tr>" for label, a, b in rows)
+    parts = [
+        f"<h2>Comparison</h2><p><strong>{esc(headline(d))}</strong></p>",
+        f"<table><thead><tr><th></th><th>This draft</th><th>Fresh analysis</th></tr></thead><tbody>{sides}</tbody></table>",
+    ]
+    if old.edits:
+        parts.append(f'<p class="muted">This draft has {len(old.edits)} analyst edit(s); the fresh analysis has none, so edited values show as changes.</p>')
+    if not d.changed:
+        parts.append("<p>No change in kind, factors, exposure facts, mitigations, MAESTRO layers, score or quotes.</p>")
+    if d.factors:
+        body = "".join(f"<tr><td>{esc(f.name)}</td><td>{_value(f.old)} ({esc(f.old_status)})</td><td>{_value(f.new)} ({esc(f.new_status)})</td></tr>" for f in d.factors)
+        parts.append(f"<h3>Factors ({len(d.factors)} changed)</h3><table><thead><tr><th>Factor</th><th>Draft</th><th>Fresh</th></tr></thead><tbody>{body}</tbody></table>")
+    if d.exposure:
+        body = "".join(f"<tr><td>{esc(fact_label(c.fact))}</td><td>{esc(c.old)}</td><td>{esc(c.new)}</td></tr>" for c in d.exposure)
+        parts.append(f"<h3>Exposure facts</h3><table><thead><tr><th>Fact</th><th>Draft</th><th>Fresh</th></tr></thead><tbody>{body}</tbody></table>")
+    for title, added, removed in (
+        ("Mitigations", d.mitigations_added, d.mitigations_removed),
+        ("Cross-layer threats", d.cross_layer_added, d.cross_layer_removed),
+        ("Warnings", d.warnings_added, d.warnings_removed),
+    ):
+        if added or removed:
+            items = "".join(f"<li>added: {esc(x)}</li>" for x in added) + "".join(f"<li>removed: {esc(x)}</li>" for x in removed)
+            parts.append(f"<h3>{esc(title)}</h3><ul>{items}</ul>")
+    if d.layers:
+        body = "".join(
+            f"<tr><td>{esc(c.layer)}</td><td>{esc(c.old_status)}</td><td>{esc(c.new_status)}</td>"
+            f"<td>{esc(', '.join(c.threats_added) or '—')}</td><td>{esc(', '.join(c.threats_removed) or '—')}</td></tr>"
+            for c in d.layers
+        )
+        parts.append(f"<h3>MAESTRO layers</h3><table><thead><tr><th>Layer</th><th>Draft</th><th>Fresh</th><th>Threats added</th><th>Threats removed</th></tr></thead><tbody>{body}</tbody></table>")
+    for title, quotes in (("Quotes that appeared", d.quotes_added), ("Quotes that disappeared", d.quotes_removed)):
+        if quotes:
+            items = "".join(f'<li>“{esc(q.quote)}” <span class="muted">— {esc(", ".join(q.used_for))}</span></li>' for q in quotes[:QUOTES_SHOWN])
+            more = f"<li>… and {len(quotes) - QUOTES_SHOWN} more</li>" if len(quotes) > QUOTES_SHOWN else ""
+            parts.append(f'<h3>{esc(title)} ({len(quotes)})</h3><ul class="quotes">{items}{more}</ul>')
+    parts.append(f'<p><button type="button" data-action="keep" data-job="{esc(keep_job)}">Keep the fresh analysis as a new draft</button></p>')
+    return "\n".join(parts)
+
+
+def _value(value: float | None) -> str:
+    return "unknown" if value is None else f"{value:.2f}"
