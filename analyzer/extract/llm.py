@@ -241,7 +241,7 @@ class LLMExtractor:
     def _result(self, listing: Listing, drafts: list[ExtractionDraft], warnings: list[AnalysisWarning], usage: Usage, *,
                 cache_hit: bool, started: float) -> ExtractionResult:
         """Ground every draft, combine the samples, cross-check: the successful ExtractionResult."""
-        grounder = Grounder(listing, injection_passages=injection_passages(warnings))
+        grounder = Grounder(listing, injection_passages=injection_passages(listing, warnings))
         heuristic = _Lazy(lambda: self._heuristic(listing))
         grounded = []
         for d in drafts:

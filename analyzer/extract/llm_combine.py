@@ -11,14 +11,20 @@ from importlib import resources
 from analyzer.extract.schema import GroundingTally
 from analyzer.extract.llm_settings import DISAGREEMENT_THRESHOLD
 from analyzer.extract.grounding import strip_markup
-from analyzer.models import FACTOR_NAMES, FACTOR_ORDER, AgenticProfile, AnalysisWarning, Evidence, FactorAssessment, Kind, Severity
+from analyzer.models import FACTOR_NAMES, FACTOR_ORDER, AgenticProfile, AnalysisWarning, Evidence, FactorAssessment, Kind, Listing, Severity
 
 
-def injection_passages(warnings: list[AnalysisWarning]) -> list[str]:
-    """The passages the injection detector quoted (one per line of each prompt_injection warning)."""
-    from analyzer.extract.injection import CODE
+MAX_SPAN_PASSAGE = 600  # a flagged span longer than this (a whole long line) is represented by its quoted window
 
-    return [line for w in warnings if w.code == CODE for line in (w.detail or "").splitlines() if line and not line.startswith("… and ")]
+
+def injection_passages(listing: Listing, warnings: list[AnalysisWarning]) -> list[str]:
+    """The passages addressed to AI readers: every span the detector flags (short enough to be the
+    passage itself) and the windows its warnings quote, one per line."""
+    from analyzer.extract.injection import CODE, injection_spans
+
+    quoted = [line for w in warnings if w.code == CODE for line in (w.detail or "").splitlines() if line and not line.startswith("… and ")]
+    spans = [listing.text[a:b] for a, b in injection_spans(listing) if 0 < b - a <= MAX_SPAN_PASSAGE] if quoted else []
+    return list(dict.fromkeys(quoted + spans))
 
 
 def grounding_warnings(tally: GroundingTally) -> list[AnalysisWarning]:
