@@ -36,7 +36,7 @@ from analyzer.extract.heuristic.exposure import (  # noqa: E402
     ExposureFindings,
     ExposureRules,
     PhraseRule,
-    _accepted,
+    accepted_hits,
     find_exposure,
     load_exposure_rules,
     rejection,
@@ -116,7 +116,7 @@ def right_on(rules: ExposureRules, sample: Sample) -> set[PhraseRule]:
             agrees = rule.target in sample.gold_mitigations
         else:
             agrees = sample.gold[rule.target] == rule.polarity
-        if agrees and _accepted(sample.scan, rule, rules.cues, sample.blocked, sample.name):
+        if agrees and accepted_hits(sample.scan, rule, rules.cues, sample.blocked, sample.name):
             out.add(rule)
     return out
 

@@ -104,6 +104,8 @@ def test_a_terminal_agent_is_no_network_service_until_a_web_ui_is_stated() -> No
 def test_the_word_server_or_a_model_provider_api_is_no_network_service() -> None:
     text = "# Tern\n\nTern talks to any OpenAI-compatible API you configure, or to a local model server.\n"
     assert value(text, "network_service") == NOT_STATED
+    assert value("# Tern\n\nIts agents can call REST APIs and search the web.\n", "network_service") == NOT_STATED
+    assert value("# Tern\n\nTern exposes a REST API for your dashboards.\n", "network_service") == YES
 
 
 def test_the_systems_own_name_is_no_evidence() -> None:
@@ -182,6 +184,11 @@ def test_safeguards_the_system_provides_are_mitigations_with_quotes() -> None:
         assert m.evidence and m.evidence[0].quote in listing.text
 
 
+def test_a_container_the_system_runs_commands_in_is_a_sandbox_but_advice_to_use_one_is_not() -> None:
+    assert MitigationKind.SANDBOX in mitigation_kinds("# Burrow\n\nBy default every shell command runs inside a Docker container.\n")
+    assert MitigationKind.SANDBOX not in mitigation_kinds("# Burrow\n\nRun it in a Docker container if you are worried.\n")
+
+
 def test_a_plan_is_not_a_mitigation() -> None:
     assert mitigation_kinds("# Marlin-7B\n\nWe are looking forward to ways to add guardrails later.\n", Kind.TEXT_LLM) == set()
 
@@ -195,6 +202,13 @@ def test_a_default_approval_step_is_yes_but_an_optional_one_is_not() -> None:
     optional = "# Burrow\n\nYou can optionally require approval for each command with the --confirm flag.\n"
     assert value(optional, "human_approval_required") == NOT_STATED
     assert MitigationKind.APPROVAL_GATE in mitigation_kinds("# Burrow\n\nAn optional mode pauses for user confirmation on risky steps.\n")
+
+
+def test_an_opt_out_means_approval_is_the_default() -> None:
+    unless = "# Burrow\n\nCommands that delete files require your approval unless you start it with `--reckless`.\n"
+    assert value(unless, "human_approval_required") == YES
+    skip = "# Burrow\n\nUse `--reckless` to skip confirmation prompts for file edits.\n"
+    assert value(skip, "human_approval_required") == YES
 
 
 def test_autonomous_operation_is_no_approval_unless_it_is_an_opt_in_mode() -> None:

@@ -39,6 +39,7 @@ _CLAUSE_BREAK = re.compile(
     re.IGNORECASE,
 )
 # List markers, emphasis, emoji and a leading "**Step 2** -" / "**Label**:" before a sentence's first word.
+_OPT_OUT = re.compile(r"\b(?:unless|except (?:when|if))\b", re.IGNORECASE)
 _LEAD_MARKUP = re.compile(r"^[^\w\n*_]*(?:\d+[.)]\s*)?(?:(?:\*\*|__)[^*_\n]{1,40}(?:\*\*|__)\s*[-:\u2013\u2014.]\s*)?[^\w\n]*")
 
 
@@ -328,12 +329,14 @@ def rejection(
         sentence_opening = _LEAD_MARKUP.sub("", s.text).lstrip()
         if cues.advice.search(opening) or cues.advice.search(sentence_opening) or cues.advice_clause.search(s.clause):
             return "advice to the user, not the system's own"
-    if rule.default_only and cues.optional.search(s.text):
+    # "X requires approval unless you start it with --yolo": what follows "unless" is the opt-out.
+    if rule.default_only and cues.optional.search(_OPT_OUT.split(s.text, 1)[0]):
         return "an optional mode, not the default"
     return None
 
 
-def _accepted(scan: ScanText, rule: PhraseRule, cues: Cues, blocked: Sequence[tuple[int, int]], name: str | None = None) -> list[Match]:
+def accepted_hits(scan: ScanText, rule: PhraseRule, cues: Cues, blocked: Sequence[tuple[int, int]], name: str | None = None) -> list[Match]:
+    """The rule's matches that survive the sentence logic, in reading order."""
     hits = scan.find_all(rule.pattern, include_code=rule.include_code, limit=_HITS_PER_RULE)
     return [h for h in hits if rejection(scan, h, rule, cues, blocked, name) is None]
 
@@ -361,7 +364,7 @@ def decide_fact(
     for rule in rules.fact_rules.get(fact, ()):
         if not rule.applies_to(kind):
             continue
-        hits = _accepted(scan, rule, rules.cues, blocked, name)
+        hits = accepted_hits(scan, rule, rules.cues, blocked, name)
         if hits:
             by_polarity[rule.polarity].append((rule, hits))
     for polarity in (YES, NO):
@@ -389,7 +392,7 @@ def find_mitigations(
     for rule in rules.mitigation_rules:
         if not rule.applies_to(kind):
             continue
-        hits = _accepted(scan, rule, rules.cues, blocked, name)
+        hits = accepted_hits(scan, rule, rules.cues, blocked, name)
         if hits:
             kind_ = MitigationKind(rule.target)
             out.append(MitigationFinding(kind_, rules.descriptions.get(kind_, rule.target), _evidence(hits[:1]), rule.id))
@@ -418,6 +421,7 @@ __all__ = [
     "FactFinding",
     "MitigationFinding",
     "PhraseRule",
+    "accepted_hits",
     "find_exposure",
     "load_exposure_rules",
     "parse_rules",
