@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from builders import CODING_VALUES, build_analysis, build_listing, coding_agent_profile, coding_analysis, evidence, failed_analysis
-from fetch_support import _no_fetch_env, fixture_json, fixture_text  # noqa: F401
+from fetch_support import _no_fetch_env, fixture_json  # noqa: F401
 
 from analyzer.cli.main import main
 from analyzer.diff import diff_analyses, revision_url
@@ -155,19 +155,34 @@ def test_revision_must_be_a_revision(rev: str) -> None:
 def test_cli_two_revisions_of_a_hugging_face_listing(httpserver, monkeypatch, capsys) -> None:  # noqa: ANN001
     monkeypatch.setenv("HF_ENDPOINT", httpserver.url_for("").rstrip("/"))
     info = fixture_json("hf_model_info.json")
-    readme = fixture_text("hf_readme.md")
+    readme = EXAMPLE.read_text("utf-8")
     old_sha, new_sha = "1" * 40, "2" * 40
-    for rev, sha, text in (
-        ("v1", old_sha, readme),
-        ("v2", new_sha, readme.replace("The model does not run code itself.", "The model executes shell commands and Python code it writes.")),
-    ):
+    for rev, sha, text in (("v1", old_sha, readme), ("v2", new_sha, readme.replace(APPROVAL, "Commands run without asking, even with"))):
         httpserver.expect_request(f"/api/models/acme/tiny-agent-7b/revision/{rev}").respond_with_json(info | {"sha": sha})
         httpserver.expect_request(f"/acme/tiny-agent-7b/resolve/{sha}/README.md").respond_with_data(text)
     url = "https://huggingface.co/acme/tiny-agent-7b"
     code = main(["--quiet", "diff", url, "--rev", "v1", "--rev", "v2", "--allow-private", "--provider", "heuristic", "--format", "json"])
     data = json.loads(capsys.readouterr().out)
-    assert code == (1 if data["score_rose"] else 0)
+    assert code == 1 and data["score_rose"] and data["score"]["delta"] > 0
     assert data["old"]["revision"] == old_sha and data["new"]["revision"] == new_sha
     assert data["old"]["source"] == f"{url}/tree/v1" and data["new"]["source"] == f"{url}/tree/v2"
-    assert any("executes shell commands" in q["quote"] for q in data["quotes_added"])
+    assert data["mitigations_removed"] == ["approval_gate"]
     assert {r.path for r, _ in httpserver.log} >= {"/api/models/acme/tiny-agent-7b/revision/v1", "/api/models/acme/tiny-agent-7b/revision/v2"}
+
+
+def test_cli_two_revisions_of_a_github_listing(httpserver, monkeypatch, capsys) -> None:  # noqa: ANN001
+    import base64
+
+    monkeypatch.setenv("ANALYZER_GITHUB_API", httpserver.url_for("").rstrip("/"))
+    readme = EXAMPLE.read_text("utf-8")
+    httpserver.expect_request("/repos/acme/agent-kit").respond_with_json(fixture_json("github_repo.json"))
+    for ref, sha, text in (("v1.0", "a" * 40, readme), ("v1.1", "b" * 40, readme.replace(APPROVAL, "Commands run without asking, even with"))):
+        body = {"type": "file", "encoding": "base64", "name": "README.md", "path": "README.md", "size": len(text), "sha": sha, "content": base64.encodebytes(text.encode()).decode()}
+        httpserver.expect_request("/repos/acme/agent-kit/readme", query_string=f"ref={ref}").respond_with_json(body)
+        httpserver.expect_request(f"/repos/acme/agent-kit/commits/{ref}").respond_with_data(sha, content_type="application/vnd.github.sha")
+    code = main(["--quiet", "diff", "https://github.com/acme/agent-kit", "--rev", "v1.0", "--rev", "v1.1", "--allow-private", "--provider", "heuristic", "--format", "json"])
+    data = json.loads(capsys.readouterr().out)
+    assert code == 1 and data["score_rose"]
+    assert (data["old"]["revision"], data["new"]["revision"]) == ("a" * 40, "b" * 40)
+    assert data["mitigations_removed"] == ["approval_gate"]
+    assert any(q["quote"].startswith("Commands that touch the network") for q in data["quotes_removed"])
