@@ -354,10 +354,11 @@ class _Writer:
         stated = _fill(entry.pinned, **self.values, stated=self.stated[layer_id])
         controls = self._controls_sentence(layer_id, entry, drivers)
         text = " ".join(part for part in (lead, stated, self._driver_sentence(layer_id, picked[0].threat), controls) if part)
-        # The concise report names the two leading threats and leaves out the driver sentence (the factor
-        # values are in its table).
-        lead_brief = _fill(_pick(entry.lead, self.facts), **self.values, threats=join([s.threat.phrase for s in picked[:2]]))
-        stated_brief = _fill(entry.pinned, **self.values, stated=self.stated_plain[layer_id])
+        # The concise report names the leading threat (the full one names up to three) and leaves out the
+        # driver sentence (the factor values are in its table).
+        lead_brief = _fill(_pick(entry.lead, self.facts), **self.values, threats=picked[0].threat.phrase)
+        # ... and the first thing the listing says about the layer (the full text gives up to three).
+        stated_brief = _fill(entry.pinned, **self.values, stated=self.stated_plain[layer_id].split("; ")[0])
         brief = " ".join(part for part in (lead_brief, stated_brief, controls) if part)
         threats = [s.threat.name for s in picked]
         return _layer(layer_id, LayerStatus.MAPPED, text, threats, drivers, risks, brief=brief), picked

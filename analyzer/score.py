@@ -53,6 +53,7 @@ from analyzer.models import (
 )
 from analyzer.rules import cvss_rules, settle, settled_reason, typical_value
 from analyzer.taxonomy import FACT_LABELS, KIND_LABELS
+from analyzer.text import kind_phrase
 
 __all__ = [
     "FORMULA_LINES",
@@ -149,7 +150,7 @@ def exposure_point(profile: AgenticProfile) -> ExposurePoint:
         if fact.value is FactValue.NOT_STATED:
             values[name], why, by_kind = typical_value(subject, name)
             value = FactValue.YES if values[name] else FactValue.NO
-            reason = f"typical for a {KIND_LABELS[subject.kind]}: {why}" if by_kind else why
+            reason = f"typical for {kind_phrase(subject.kind, with_art=True)}: {why}" if by_kind else why
             assumptions.append(FactAssumption(fact=name, value=value, reason=reason))
             origins[name] = "assumed"
             unstated.append(name)

@@ -268,3 +268,17 @@ def test_a_quote_shown_for_one_factor_is_not_repeated_for_another() -> None:
     md = render(build_analysis(profile), "md")
     assert md.count("“It plans multi-step tasks and calls tools on its own”") == 1
     assert "same quote as Goal-Driven Planning" in md
+
+
+def test_concise_report_marks_analyst_edits_with_the_previous_value() -> None:
+    from analyzer.pipeline import analyze, rescore
+
+    a = analyze("examples/tidewater-agent.md", provider="heuristic")
+    before = next(f for f in a.factors if f.key is FactorKey.MULTI_AGENT_INTERACTIONS)
+    edited = rescore(a, set_factors={"multi_agent_interactions": 0.9}, facts={"network_service": "no"}, note="runs locally")
+    md = render(edited, "md")
+    row = next(r for r in factor_rows(md) if r["name"].strip() == "Multi-Agent Interactions")
+    assert row["value"].strip() == "0.90" and f"set by analyst (was {before.value}" in row["why"]
+    assert "not stated — kind floor" not in md
+    assert "runs as a network-reachable service or hosted API: no, set by analyst (was not stated" in md
+    assert "Analyst edits:" in md

@@ -28,6 +28,7 @@ from analyzer.taxonomy import FACT_LABELS
 from analyzer.text import join, kind_phrase, kind_short, plural
 
 TITLE_SUFFIX = "agentic threat model"
+MAESTRO_INTRO_BRIEF = "Layers tagged “not certain from listing” are general, caveated commentary where the listing does not pin that layer."
 MAESTRO_INTRO = (
     "Per-layer threats for this agent. Layers tagged “not certain from listing” are general, caveated "
     "commentary where the public description didn’t pin that layer."
@@ -268,7 +269,7 @@ def floor_line(analysis: Analysis) -> str | None:
         return None
     kind = kind_phrase(analysis.system.kind, with_art=True) if analysis.system else "this kind of system"
     names = join([f"{f.name} {factor_value_text(f)}" for f in floors])
-    return f"At the floor for {kind}, since nothing in the listing supports more: {names}."
+    return f"At the floor for {kind} (nothing in the listing supports more): {names}."
 
 
 _VECTOR = re.compile(r":?\s*CVSS:4\.0/[A-Z:/]+")

@@ -6,11 +6,15 @@ images or links, no bidi or control characters; table cells also escape `|`).
 
 from __future__ import annotations
 
+import re
+
 from analyzer.models import Analysis, Evidence, LayerStatus
 from analyzer.report import common, escape
 from analyzer.sentences import display_quote
-from analyzer.text import plural
+from analyzer.text import join, plural
 
+
+CONCISE_CROSS_LAYER = 3  # the concise report shows the leading cross-layer threats; --detail full all of them
 
 # One escaping module for every format (analyzer/report/escape.py); short local names for this renderer.
 text = escape.md_text
@@ -27,6 +31,7 @@ def _evidence_line(ev: Evidence) -> str:
 def render_markdown(analysis: Analysis, *, detail: str = "concise") -> str:
     full = detail == "full"
     out: list[str] = [f"# {text(common.title(analysis))}", ""]
+    shown: dict[str, str] = {}  # quote -> what it was first shown for (concise: each quote once)
     badge = f"**{common.badge_text(analysis)}**"
     if span := common.range_text(analysis):
         badge += f" ({text(span)})"
@@ -45,33 +50,39 @@ def render_markdown(analysis: Analysis, *, detail: str = "concise") -> str:
         out += _evidence_section(analysis)
         out += _derivation_section(analysis)
     else:
-        out += _concise_factor_section(analysis)
+        out += _concise_factor_section(analysis, shown)
         out += _concise_derivation(analysis)
-    out += _exposure_section(analysis)
+    out += _exposure_section(analysis) if full else _concise_exposure(analysis, shown)
     out += _maestro_section(analysis, full=full)
     out += _warnings_section(analysis, full=full)
     out += _footer(analysis) if full else _concise_footer(analysis)
     return "\n".join(out).rstrip() + "\n"
 
 
-def _concise_factor_section(analysis: Analysis) -> list[str]:
+def _quote_once(quote: str, owner: str, shown: dict[str, str]) -> str:
+    """The quote the first time; "same quote as X" after (a sentence backing two items is shown once)."""
+    if quote in shown:
+        return f"same quote as {shown[quote]}"
+    shown[quote] = owner
+    return f"“{display_quote(quote)}”"
+
+
+def _concise_factor_section(analysis: Analysis, shown: dict[str, str]) -> list[str]:
     """The ten factors; a stated one with its reason and quote, one at the floor named once, below."""
     out = ["## OWASP AIVSS score rationale", ""]
     rows: list[str] = []
-    floors = {f.key for f in common.floor_factors(analysis)}
-    shown: dict[str, str] = {}
+    floors = {f.key for f in common.floor_factors(analysis) if not f.set_by_analyst}
     for f in analysis.factors:
         if f.key in floors:
             continue  # named once, in the line below the table
         if analysis.failed:
             why = common.FAILED_FACTOR_TEXT
+        elif f.set_by_analyst:
+            why = common.analyst_text(analysis, f"factor:{f.key.value}")
         else:
             why = common.brief_rationale(f.rationale)
             if f.evidence:
-                quote = f.evidence[0].quote
-                # A quote already shown for another factor is named, not repeated.
-                why += f" — same quote as {shown[quote]}" if quote in shown else f" — “{display_quote(quote)}”"
-                shown.setdefault(quote, f.name)
+                why += " — " + _quote_once(f.evidence[0].quote, f.name, shown)
         rows.append(f"| {cell(f.name)} | {common.factor_value_text(f)} | {cell(why)} |")
     if rows:
         out += ["| Factor | Value | Why |", "|---|---:|---|", *rows, ""]
@@ -93,7 +104,7 @@ def _concise_derivation(analysis: Analysis) -> list[str]:
     if analysis.aivss.cvss_vector:
         out += [f"CVSS v4.0 vector: {code(analysis.aivss.cvss_vector)}", ""]
     if step := common.computation(analysis):
-        out += [common.formula_line(analysis.aivss), "", f"{step}.", ""]
+        out += [f"{step}.", ""]  # the arithmetic itself; the formula's general form is in --detail full
     return out
 
 
@@ -114,11 +125,41 @@ def _exposure_section(analysis: Analysis) -> list[str]:
     return out
 
 
+def _concise_exposure(analysis: Analysis, shown: dict[str, str]) -> list[str]:
+    """The exposure facts in a few lines: stated ones with their quote, the open ones named once."""
+    rows = common.exposure_rows(analysis)
+    if not rows:
+        return []
+    out = ["### Exposure facts", ""]
+    def short(label: str) -> str:
+        return re.sub(r"\s*\([^)]*\)", "", label)  # "holds or uses credentials (API keys, …)" -> "holds or uses credentials"
+
+    by_analyst = [r for r in rows if r.source.startswith("set by analyst")]
+    stated_yes = [short(r.label) for r in rows if r.quote and r.value == "yes" and r not in by_analyst]
+    stated_no = [short(r.label) for r in rows if r.quote and r.value == "no" and r not in by_analyst]
+    edited = [f"{short(r.label)}: {r.value}, {r.source}" for r in by_analyst]
+    open_facts = [short(r.label) for r in rows if r.value == "not stated" and r not in by_analyst]
+    other = [f"{short(r.label)}: {r.value}, {r.source}" for r in rows if not r.quote and r.value != "not stated" and r not in by_analyst]
+    if stated_yes:
+        out.append(f"- Stated (quotes in `--detail full`): it {text(join(stated_yes))}.")
+    if stated_no:
+        out.append(f"- Stated as not so: {text(join(stated_no))}.")
+    out += [f"- {text(line)}" for line in (*edited, *other)]
+    if open_facts:
+        out.append(f"- Not stated, so the range covers yes and no: {text(join(open_facts))}.")
+    out.append("")
+    mitigations = [m.kind.value.replace("_", " ") + (" (set by analyst)" if m.set_by_analyst else "") for m in (analysis.system.mitigations if analysis.system else [])]
+    out += [f"Mitigations stated: {text(join(mitigations)) if mitigations else 'none'}.", ""]
+    if edits := common.edit_lines(analysis):
+        out += ["Analyst edits:", "", *(f"- {text(e)}" for e in edits), ""]
+    return out
+
+
 def _concise_footer(analysis: Analysis) -> list[str]:
     return [
         "---",
         "",
-        f"Run: {text(common.run_line(analysis))}. `--detail full` adds the evidence per factor, the full derivation and the run record.",
+        f"Run: {text(common.run_line(analysis))}. `--detail full` shows every quote, the whole derivation and the run record.",
         "",
         "MAESTRO — the 7-layer agentic threat-modeling framework (Cloud Security Alliance / Ken Huang). OWASP AIVSS — Agentic AI Vulnerability Scoring System.",
     ]
@@ -160,7 +201,7 @@ def _derivation_section(analysis: Analysis) -> list[str]:
 
 
 def _maestro_section(analysis: Analysis, *, full: bool = True) -> list[str]:
-    out = ["## MAESTRO 7-layer threat model", "", common.MAESTRO_INTRO, ""]
+    out = ["## MAESTRO 7-layer threat model", "", common.MAESTRO_INTRO if full else common.MAESTRO_INTRO_BRIEF, ""]
     for layer in analysis.maestro:
         body = layer.text if full or not layer.brief else layer.brief
         out += [f"### {layer.layer.value} · {text(layer.name)} — {common.LAYER_TAGS[layer.status]}", "", text(body), ""]
@@ -177,12 +218,16 @@ def _maestro_section(analysis: Analysis, *, full: bool = True) -> list[str]:
     if not analysis.cross_layer:
         reason = "the extraction failed" if analysis.failed else "none of the catalogue's cross-layer conditions hold for this profile"
         return out + [f"None raised: {reason}.", ""]
-    for threat in analysis.cross_layer:
+    threats = analysis.cross_layer if full else analysis.cross_layer[:CONCISE_CROSS_LAYER]
+    for threat in threats:
         path = " → ".join(lid.value for lid in threat.layers)
         body = threat.text if full else common.brief_cross_layer(analysis, threat)
         out += [f"**{text(threat.name)}** ({path})", "", text(body), ""]
         if threat.drivers and full:
             out += [f"*Drivers:* {common.factor_names(threat.drivers)}", ""]
+    if len(threats) < len(analysis.cross_layer):
+        more = [t.name for t in analysis.cross_layer[len(threats) :]]
+        out += [f"Also raised (explained in `--detail full`): {text(join(more))}.", ""]
     return out
 
 
