@@ -128,7 +128,10 @@ def analyse_cards(repo: Path, cards: list[str], merge_base: str | None, threshol
     results = []
     with tempfile.TemporaryDirectory(prefix="analyzer-base-") as tmp:
         for path in cards:
-            analysis = analyze(path, **options)  # type: ignore[arg-type]
+            try:
+                analysis = analyze(path, **options)  # type: ignore[arg-type]
+            except AnalyzerError as exc:  # an empty or unreadable card: its risk is unknown, the others still count
+                analysis = unreadable(path, str(exc), str(options.get("provider") or "heuristic"))
             base = None
             if merge_base is not None:
                 text = base_version(repo, merge_base, path)
@@ -144,6 +147,19 @@ def analyse_cards(repo: Path, cards: list[str], merge_base: str | None, threshol
                         base = base.model_copy(update={"listing": base.listing.model_copy(update={"source": f"{merge_base[:12]}:{path}"})})
             results.append(CardResult(path, analysis, base, check(analysis, threshold)))
     return results
+
+
+def unreadable(path: str, error: str, provider: str) -> Analysis:
+    """A card that could not be read or fetched, as a failed analysis (risk unknown, never a score)."""
+    from analyzer.extract.base import failed_result
+    from analyzer.models import Listing, ScoringOptions
+    from analyzer.pipeline import assemble
+
+    listing = Listing(
+        source=path, source_type="file", canonical_url=None, title=path, text="", sections=[], metadata=[],
+        content_hash=Listing.hash_text(""), revision=None, fetched_at=None, content_type=None,
+    )
+    return assemble(listing, failed_result(provider, error), ScoringOptions())
 
 
 # --------------------------------------------------------------------------- outputs

@@ -94,6 +94,19 @@ def test_a_new_card_has_no_diff_and_all_files_takes_every_card(repo: Path, tmp_p
     capsys.readouterr()
 
 
+def test_an_unreadable_card_is_unknown_risk_and_the_others_still_count(repo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (repo / "models" / "stillframe" / "README.md").write_text("   \n", "utf-8")
+    git(repo, "commit", "-q", "-am", "empty card")
+    code, log, summary, outputs = run(tmp_path, "--max-score", "10")
+    assert code == 4
+    assert sarif_errors(log) == [] and len(log["runs"]) == 2
+    failed = next(r for r in log["runs"] if r["artifacts"][0]["location"]["uri"] == "models/stillframe/README.md")
+    assert failed["invocations"][0]["executionSuccessful"] is False and failed["results"] == []
+    assert "⚠️ models/stillframe/README.md: extraction failed: models/stillframe/README.md: the listing is empty" in summary
+    assert "| agents/tidewater/README.md | coding-agent |" in summary and "exit-code=4\n" in outputs
+    capsys.readouterr()
+
+
 def test_nothing_changed_writes_no_sarif(repo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, log, summary, outputs = run(tmp_path, "--paths", "docs/**/*.md")
     assert code == 0 and log == {}
