@@ -21,7 +21,7 @@ COMMANDS = ("analyze", "score", "aivss", "schema", "fetch", "eval", "batch", "di
 EPILOG = """\
 exit codes: 0 ok, 1 internal error, 2 bad usage or input, 3 fetch failed, 4 extraction failed,
 5 batch finished with failures, 6 eval gate failed (worse than baseline), 7 AIVSS threshold
-reached (--fail-on / --max-score), 130 interrupted.
+reached (--fail-on / --max-score), 130 interrupted; `diff` exits 1 when the score rose.
 Run `analyzer COMMAND --help` for each command's options."""
 
 
