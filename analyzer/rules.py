@@ -124,8 +124,8 @@ class ExposureRules(_Strict):
         if last.when != Condition() or set(last.values) != set(EXPOSURE_FACTS):
             raise ValueError("typical: the last entry must have no `when` and give a value for every fact")
         for i, rule in enumerate(self.settled):
-            if rule.when.exposure or rule.when.any_exposure or rule.when.not_exposure or rule.when.any:
-                raise ValueError(f"settled[{i}]: may depend on the kind and factors only, not on other facts")
+            if rule.when != Condition(kinds=rule.when.kinds):
+                raise ValueError(f"settled[{i}]: `when` may name kinds only (what the kind alone settles)")
         return self
 
 

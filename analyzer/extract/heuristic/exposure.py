@@ -24,6 +24,8 @@ from analyzer.errors import ConfigError
 from analyzer.extract.heuristic.fastre import FastPattern
 from analyzer.extract.heuristic.textscan import Match, ScanText
 from analyzer.models import EXPOSURE_FACTS, Evidence, Kind, MitigationKind
+from analyzer.rules import exposure_rules as scoring_exposure_rules
+from analyzer.taxonomy import KIND_GROUPS, expand_kinds
 from analyzer.yamlio import load_yaml
 
 RULES_FILE = "exposure_rules.yaml"
@@ -195,7 +197,7 @@ def _rule(item: dict, target: str, polarity: str, groups: dict[str, list[str]], 
 
 
 def parse_rules(raw: dict) -> ExposureRules:
-    groups: dict[str, list[str]] = {str(k): [str(x) for x in v] for k, v in (raw.get("groups") or {}).items()}
+    groups: dict[str, list[str]] = {name: [k.value for k in Kind if k in members] for name, members in KIND_GROUPS.items()}
     facts_raw = raw.get("facts") or {}
     unknown = set(facts_raw) - set(EXPOSURE_FACTS)
     if unknown:
@@ -218,13 +220,13 @@ def parse_rules(raw: dict) -> ExposureRules:
             raise ConfigError(f"{RULES_FILE}: unknown mitigation kind {name!r}", hint=f"use one of {', '.join(m.value for m in MitigationKind)}") from None
         descriptions[kind] = str(item.get("description", name))[:300]
         mitigation_rules.append(_rule({"id": name, **item}, name, "mitigation", groups, f"mitigations.{name}"))
+    # What the rubric settles without a quote comes from the scorer's rules (exposure_by_kind.yaml,
+    # `settled`): one definition of the model principle for the extractor, the scorer and the reports.
     kind_defaults: dict[Kind, dict[str, KindDefault]] = {k: {} for k in Kind}
-    for name, table in (raw.get("kind_defaults") or {}).items():
-        for kind in _kinds({"kinds": name}, groups, f"kind_defaults.{name}") or ():
-            for fact, spec in table.items():
-                if fact not in EXPOSURE_FACTS or spec.get("value") not in FACT_VALUES:
-                    raise ConfigError(f"{RULES_FILE}: bad kind default {name}.{fact}", hint="a known fact with value yes, no or not_stated")
-                kind_defaults[kind][fact] = KindDefault(str(spec["value"]), str(spec.get("reason", "")))
+    for settled in scoring_exposure_rules().settled:
+        for kind in expand_kinds(settled.when.kinds) if settled.when.kinds else Kind:
+            for fact in settled.facts:
+                kind_defaults[kind].setdefault(fact, KindDefault(NO, settled.reason))
     cues_raw = raw.get("cues") or {}
     try:
         cues = Cues(**{name: _cue(str(cues_raw[name]), name) for name in Cues.__dataclass_fields__})
