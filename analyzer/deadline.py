@@ -41,6 +41,7 @@ class RequestBudget:
     max_bytes: int | None = None
     started: float = field(default_factory=time.monotonic)
     bytes_read: int = 0
+    bytes_sent: int = 0
     tripped: str | None = None  # DEADLINE or BYTE_CAP once exceeded
     _token: contextvars.Token[RequestBudget | None] | None = field(default=None, repr=False)
 
@@ -97,6 +98,8 @@ class _Stream(httpcore2.NetworkStream):
     def write(self, buffer: bytes, timeout: float | None = None) -> None:
         budget = _ACTIVE.get()
         self._inner.write(buffer, timeout if budget is None else budget.timeout(timeout, httpcore2.WriteTimeout))
+        if budget is not None:
+            budget.bytes_sent += len(buffer)
 
     def close(self) -> None:
         self._inner.close()

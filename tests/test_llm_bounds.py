@@ -31,6 +31,7 @@ def test_hanging_server_ends_at_the_deadline_with_one_request(fake: FakeOpenAI, 
     assert fake.calls == 1 and sleeps == []  # a request that ran out of time is not retried
     assert result.outcome.status == "failed" and result.profile is None
     assert _failed_within_deadline(result.outcome.error, 0.5)
+    assert result.input_tokens and result.input_tokens > 0 and result.output_tokens == 0  # the prompt was sent and spent
 
 
 def test_body_dripping_server_is_cut_at_the_deadline(fake: FakeOpenAI, sleeps: SleepLog) -> None:
@@ -60,6 +61,7 @@ def test_refused_connection_fails_at_once_without_retries(sleeps: SleepLog) -> N
     result = ex.extract(make_listing())
     assert sleeps == []  # refused means nothing listens: no backoff, no second attempt
     error = result.outcome.error or ""
+    assert result.input_tokens == 0  # nothing was sent
     assert result.outcome.status == "failed" and "connection refused" in error and url in error and "\n" not in error
 
 

@@ -114,7 +114,12 @@ class LLMExtractor:
 
     def _call(self, messages: list[dict[str, str]], mode: str, usage: Usage) -> Reply:
         body = self._request_body(messages, mode)
-        completion = self._transport.send(lambda: self._client.chat.completions.create(**body))  # type: ignore[call-overload]
+        try:
+            completion = self._transport.send(lambda: self._client.chat.completions.create(**body))  # type: ignore[call-overload]
+        except LLMFailure as exc:
+            if exc.processing:  # the server read the prompt and was answering: those tokens were spent
+                usage.add(None, messages, "", self.settings.model)
+            raise
         return self._reply(completion, messages, usage)
 
     def _reply(self, completion: Any, messages: list[dict[str, str]], usage: Usage) -> Reply:

@@ -36,7 +36,14 @@ T = TypeVar("T")
 
 
 class LLMFailure(ExtractionError):
-    """Ends the extraction as failed; the one-line message goes into the report."""
+    """Ends the extraction as failed; the one-line message goes into the report.
+
+    `processing` is True when the server had the whole request and was working on it when the call was
+    cut (deadline or answer cap): its prompt tokens were spent and are counted."""
+
+    def __init__(self, message: str, *, processing: bool = False) -> None:
+        super().__init__(message)
+        self.processing = processing
 
 
 class FormatRejected(Exception):
@@ -164,9 +171,12 @@ class Transport:
         except openai.APIConnectionError as exc:
             tries = "1 attempt" if attempts == 1 else f"{attempts} attempts"
             if budget.tripped == BYTE_CAP:
-                raise LLMFailure(f"the LLM server's answer was larger than {s.max_reply_bytes} bytes; it was cut off and discarded") from None
+                raise LLMFailure(f"the LLM server's answer was larger than {s.max_reply_bytes} bytes; it was cut off and discarded", processing=True) from None
             if budget.tripped == DEADLINE or isinstance(exc, openai.APITimeoutError):
-                raise LLMFailure(f"the LLM request to {where} did not finish within {s.timeout:g}s ({tries}); raise --llm-timeout for a slow server") from None
+                raise LLMFailure(
+                    f"the LLM request to {where} did not finish within {s.timeout:g}s ({tries}); raise --llm-timeout for a slow server",
+                    processing=budget.bytes_sent > 0,
+                ) from None
             if is_refused(exc):
                 raise LLMFailure(f"could not connect to the LLM server at {where}: connection refused (is the server running?)") from None
             cause = exc.__cause__ or exc
