@@ -151,14 +151,18 @@ def test_batch_failures_take_precedence_over_the_gate(tmp_path: Path, capsys) ->
     assert "analyzer: threshold:" in capsys.readouterr().err
 
 
-def test_batch_gate_on_the_range_top(tmp_path: Path, example_json, capsys) -> None:  # noqa: ANN001
-    path, score, _ = example_json
-    high = json.loads(path.read_text("utf-8"))["aivss"]["range"]["high"]
-    assert high > score  # the example leaves some exposure facts unstated
+def test_batch_gate_on_the_range_top(tmp_path: Path, capsys) -> None:  # noqa: ANN001
+    # A card that leaves exposure facts unstated: its range reaches above the point score.
+    card = tmp_path / "quill.md"
+    card.write_text("# Quill\n\nQuill is an AI assistant app: a chat UI that answers questions about your documents.\n", "utf-8")
+    saved = tmp_path / "quill.json"
+    assert main(["--quiet", "analyze", str(card), "--format", "json", "--out", str(saved)]) == 0
+    aivss = json.loads(saved.read_text("utf-8"))["aivss"]
+    score, high = aivss["score"], aivss["range"]["high"]
+    assert high > score
     sources = tmp_path / "sources.txt"
-    sources.write_text(f"{EXAMPLE}\n", "utf-8")
-    out = tmp_path / "out"
-    argv = ["--quiet", "batch", str(sources), "--out", str(out), "--format", "json", "--max-score", f"{score:.1f}"]
+    sources.write_text(f"{card}\n", "utf-8")
+    argv = ["--quiet", "batch", str(sources), "--out", str(tmp_path / "out"), "--format", "json", "--max-score", f"{score:.1f}"]
     assert main(argv) == 0
     assert main([*argv, "--fail-on-range"]) == 7
     assert f"AIVSS range top {high:.1f}" in capsys.readouterr().err
