@@ -134,7 +134,7 @@ def test_reduction_keeps_every_item_of_a_long_list() -> None:
 
 def test_huge_listing_is_reduced_not_an_internal_error(fake: FakeOpenAI) -> None:
     fake.push_content(draft_json())
-    text = "# Huge\nHuge is a coding agent.\n\n" + ("word " * 200 + "\n") * 1200  # ~1.2 MB, no headings
+    text = "# Huge\nHuge is a coding agent.\n\n" + ("word " * 200 + "\n") * 250  # 250 kB in one section: counted in chunks
     result = extractor(fake).extract(make_listing(text))
     assert result.outcome.status == "ok" and fake.calls == 1
     assert count_tokens(fake.requests[0].body["messages"][1]["content"]) < 4000
