@@ -1,6 +1,7 @@
 """Print how close the heuristic extractor comes to the gold labels (mean absolute error per factor).
 
 Usage: python benchmarks/calibrate_heuristic.py [GOLD_JSONL] [--per-listing] [--holdout even|odd|loo] [--summary]
+       python benchmarks/calibrate_heuristic.py --cv [--gate benchmarks/heuristic_cv_gate.json]
 Default GOLD_JSONL: ../shared/evals/gold-dev.jsonl relative to the repository root. Any dataset in the same
 JSONL format works, e.g. evals/fixtures.jsonl or tests/fixtures/heuristic_unseen.jsonl (held-out sets: the
 rules were not written from them).
@@ -10,6 +11,10 @@ Generalisation checks (the rules were written while reading the gold set, so in-
                       support in the gold set lies in that half, i.e. only rules the other half justifies;
   --holdout loo       score each sample with the rules that fire on no other gold sample switched off.
   --summary           one line per check: gold-dev in-sample and held-out halves, evals fixtures, unseen set.
+  --cv                the cross-validated figures the README and CI quote: leave-one-out over the pooled
+                      labelled sets (gold-dev, evals/fixtures.jsonl, tests/fixtures/heuristic_unseen*.jsonl);
+                      each sample is scored with every rule switched off that fires on no other pooled
+                      sample. --gate FILE exits 1 when MAE or kind accuracy is worse than the file allows.
                       (A kind with a single gold example, e.g. memory-system, cannot survive its own holdout.)
 """
 
@@ -171,6 +176,70 @@ def summary(gold: Path) -> None:
         print(f"{label:28} n={len(rows):2}  MAE {mae:.3f}  kind {kind_ok}/{len(rows)}")
 
 
+def cv_sets(gold: Path) -> list[tuple[str, Path]]:
+    sets = [("gold-dev", gold), ("evals", REPO_ROOT / "evals" / "fixtures.jsonl")]
+    sets += [(p.stem, p) for p in sorted((REPO_ROOT / "tests" / "fixtures").glob("heuristic_unseen*.jsonl"))]
+    return [(name, path) for name, path in sets if path.is_file()]
+
+
+def cross_validate(sets: list[tuple[str, Path]]) -> list[dict]:
+    """Leave-one-out over every labelled sample of every set, rules switched off per held-out sample."""
+    samples: list[dict] = []
+    listings: dict[str, Listing] = {}
+    for name, path in sets:
+        for sample in load_gold(path, None):
+            key = f"{name}/{sample['slug']}"
+            samples.append({**sample, "slug": key, "set": name})
+            listings[key] = read_local(str((path.parent / sample["listing"]).resolve()))
+    rules = load_rules()
+    support = rule_support(rules, samples, listings)
+    everyone = {s["slug"] for s in samples}
+    rows = []
+    for sample in samples:
+        extractor = HeuristicExtractor(without_rules(rules, support, everyone - {sample["slug"]}))
+        profile = extractor.extract(listings[sample["slug"]]).profile
+        predicted = {f.key: float(f.value or 0.0) for f in profile.factors} if profile else {k: 0.0 for k in FACTOR_ORDER}
+        gold = {k: float(sample["factors"][k.value]) for k in FACTOR_ORDER}
+        kind = profile.system.kind.value if profile else "failed"
+        rows.append({"set": sample["set"], "slug": sample["slug"], "kind": kind, "gold_kind": sample["kind"], "err": {k: abs(predicted[k] - gold[k]) for k in FACTOR_ORDER}})
+    return rows
+
+
+def cv_figures(rows: list[dict]) -> dict[str, float]:
+    return {
+        "samples": len(rows),
+        "mae": round(statistics.fmean(e for r in rows for e in r["err"].values()), 4),
+        "kind_accuracy": round(sum(r["kind"] == r["gold_kind"] for r in rows) / len(rows), 4),
+    }
+
+
+def print_cv(rows: list[dict]) -> dict[str, float]:
+    figures = cv_figures(rows)
+    print(f"cross-validated (leave-one-out, {figures['samples']} samples): MAE {figures['mae']:.3f}  kind accuracy {figures['kind_accuracy']:.1%}")
+    for name in dict.fromkeys(r["set"] for r in rows):
+        part = cv_figures([r for r in rows if r["set"] == name])
+        print(f"  {name:24} n={part['samples']:2}  MAE {part['mae']:.3f}  kind {part['kind_accuracy']:.1%}")
+    wrong = [f"{r['slug']} ({r['kind']} != {r['gold_kind']})" for r in rows if r["kind"] != r["gold_kind"]]
+    if wrong:
+        print("  wrong kind: " + "; ".join(wrong))
+    return figures
+
+
+def check_gate(figures: dict[str, float], gate: Path) -> int:
+    """0 when the figures are within the gate file's limits ({"max_mae": x, "min_kind_accuracy": y}), else 1."""
+    limits = json.loads(gate.read_text("utf-8"))
+    failures = []
+    if figures["mae"] > limits["max_mae"] + 1e-9:
+        failures.append(f"MAE {figures['mae']:.3f} > {limits['max_mae']}")
+    if figures["kind_accuracy"] < limits["min_kind_accuracy"] - 1e-9:
+        failures.append(f"kind accuracy {figures['kind_accuracy']:.3f} < {limits['min_kind_accuracy']}")
+    for failure in failures:
+        print(f"gate {gate.name}: FAILED: {failure}", file=sys.stderr)
+    if not failures:
+        print(f"gate {gate.name}: ok (max MAE {limits['max_mae']}, min kind accuracy {limits['min_kind_accuracy']})")
+    return 1 if failures else 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("gold", nargs="?", default=str(REPO_ROOT.parent / "shared" / "evals" / "gold-dev.jsonl"))
@@ -178,11 +247,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--split", choices=["even", "odd"], help="score only one half, all rules on")
     parser.add_argument("--holdout", choices=["even", "odd", "loo"], help="see the module docstring")
     parser.add_argument("--summary", action="store_true", help="all generalisation checks, one line each")
+    parser.add_argument("--cv", action="store_true", help="leave-one-out over all labelled sets (the quoted figures)")
+    parser.add_argument("--gate", metavar="JSON", help="with --cv: exit 1 when worse than these limits")
     args = parser.parse_args(argv)
     gold = Path(args.gold)
     if not gold.is_file():
         print(f"{gold}: no such gold file (pass the path to gold-dev.jsonl)", file=sys.stderr)
         return 2
+    if args.cv:
+        figures = print_cv(cross_validate(cv_sets(gold)))
+        return check_gate(figures, Path(args.gate)) if args.gate else 0
     if args.summary:
         summary(gold)
         return 0
