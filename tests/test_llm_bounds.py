@@ -155,3 +155,14 @@ def test_fixed_part_comes_first_and_is_identical_across_listings(fake: FakeOpenA
     two = ex.batch_request_body(make_listing(_long_listing(), source="big.md"))
     assert one["messages"][0] == two["messages"][0] and one["response_format"] == two["response_format"]
     assert "Harbor Pilot" not in one["messages"][0]["content"] and "Harbor Pilot" in one["messages"][1]["content"]
+
+
+def test_reduction_never_ends_inside_a_table() -> None:
+    rows = "\n".join(f"| tool_{i} | reads and writes issue number {i} in the tracker |" for i in range(80))
+    text = ("# Tracker\nTracker is an MCP server for issue trackers.\n\n## Tools\nThe tools it offers:\n\n| tool | what it does |\n|---|---|\n"
+            + rows + "\n\n## Other\n" + "Prose about the project and its history. " * 50 + "\n")
+    reduced = reduce_listing(make_listing(text), budget=400)
+    assert reduced.reduced
+    kept = [line for line in reduced.text.splitlines() if line.startswith("| tool_")]
+    assert kept in ([], [f"| tool_{i} | reads and writes issue number {i} in the tracker |" for i in range(80)])
+    assert "The tools it offers:" in reduced.text  # the prose before the table stays
