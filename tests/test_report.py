@@ -275,10 +275,16 @@ def test_concise_report_marks_analyst_edits_with_the_previous_value() -> None:
 
     a = analyze("examples/tidewater-agent.md", provider="heuristic")
     before = next(f for f in a.factors if f.key is FactorKey.MULTI_AGENT_INTERACTIONS)
-    edited = rescore(a, set_factors={"multi_agent_interactions": 0.9}, facts={"network_service": "no"}, note="runs locally")
+    from analyzer.models import EXPOSURE_FACTS, FactValue
+    from analyzer.taxonomy import FACT_LABELS
+
+    assert a.system is not None
+    open_fact = next(n for n in EXPOSURE_FACTS if a.system.exposure.fact(n).value is FactValue.NOT_STATED)
+    edited = rescore(a, set_factors={"multi_agent_interactions": 0.9}, facts={open_fact: "no"}, note="runs locally")
     md = render(edited, "md")
     row = next(r for r in factor_rows(md) if r["name"].strip() == "Multi-Agent Interactions")
     assert row["value"].strip() == "0.90" and f"set by analyst (was {before.value}" in row["why"]
     assert "not stated — kind floor" not in md
-    assert "runs as a network-reachable service or hosted API: no, set by analyst (was not stated" in md
+    label = re.sub(r"\s*\([^)]*\)", "", FACT_LABELS[open_fact])
+    assert f"{label}: no, set by analyst (was not stated" in md
     assert "Analyst edits:" in md
