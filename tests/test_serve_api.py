@@ -195,3 +195,28 @@ def test_compare_with_a_newer_revision_and_keep_it(c):
     fresh = c.get(f"/api/drafts/{kept.json()['draft']['id']}").json()["analysis"]
     assert "deploy to production" in fresh["listing"]["text"]
     assert c.post("/api/jobs/0000/keep", json={}).status_code == 404
+
+
+def test_llm_provider_configured_on_the_server_runs_and_its_key_stays_there(tmp_path, monkeypatch):
+    from fake_openai import FakeOpenAI
+    from llm_helpers import API_KEY, LISTING_TEXT, draft_json
+
+    fake = FakeOpenAI().start()
+    try:
+        monkeypatch.setenv("OPENAI_API_KEY", API_KEY)
+        monkeypatch.setenv("OPENAI_BASE_URL", fake.url)
+        monkeypatch.setenv("ANALYZER_MODEL", "gpt-4.1-mini")
+        fake.push_content(draft_json())
+        with client(tmp_path) as c:
+            assert 'value="openai"' in c.get("/").text
+            r = c.post("/api/drafts", json={"text": LISTING_TEXT, "filename": "harbor-pilot.md", "provider": "openai"})
+            job = wait_job(c, r.json())
+            assert job["stage"] == "done", job
+            draft_id = job["result"]["draft"]
+            got = c.get(f"/api/drafts/{draft_id}")
+            assert got.json()["analysis"]["run"]["provider"] == "openai"
+            for response in (got, c.get(f"/drafts/{draft_id}"), c.get("/"), c.get(f"/api/jobs/{job['id']}")):
+                assert API_KEY not in response.text
+        assert fake.calls >= 1 and fake.requests[0].headers.get("authorization") == f"Bearer {API_KEY}"  # only the endpoint sees it
+    finally:
+        fake.stop()

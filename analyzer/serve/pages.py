@@ -135,7 +135,7 @@ def draft_page(info: DraftInfo, analysis: Analysis, *, formats: Sequence[str], c
 <span id="live-score" class="pill band-{esc(band.lower())}" aria-live="polite">AIVSS {esc(score)} {esc(band)}</span>
 <span class="exports">Export {exports}</span>
 <button type="button" data-action="duplicate" data-id="{esc(info.id)}">Duplicate</button>
-<a class="button" href="/drafts/{esc(info.id)}/compare">Compare with a newer revision</a>
+<a class="button" href="/drafts/{esc(info.id)}/compare" title="compare with the fresh analysis of a newer revision">Compare…</a>
 </div>
 <div class="editbar">
 <label>Note for your next edit (optional) <input type="text" id="edit-note" maxlength="500" placeholder="why you changed it"></label>
@@ -182,25 +182,12 @@ def _select(name: str, choices: Iterable[tuple[str, str]], selected: str, **data
 
 def _hero(analysis: Analysis) -> str:
     """The report's own header, then the kind as an editable choice."""
-    parts = [report_html._header(analysis)]
-    if rng := range_text(analysis):
-        parts.append(f'<p class="range" id="range">{esc(rng)}</p>')
+    parts = [report_html._header(analysis)]  # with the score's range over the facts not stated
     if analysis.system:
         kinds = ((k.value, KIND_LABELS[k]) for k in Kind)
         mark = analyst_mark(analysis, "kind") if analysis.system.kind_set_by_analyst else ""
         parts.append(f'<p class="kind-edit"><label>Kind of system {_select("kind", kinds, analysis.system.kind.value)}</label>{mark}</p>')
     return "\n".join(parts)
-
-
-def range_text(analysis: Analysis) -> str | None:
-    r = analysis.aivss.range
-    if r is None or r.low is None or r.high is None:
-        return None
-    if not r.unstated:
-        return "Range: none — every exposure fact is stated, so the score is exact."
-    names = ", ".join(fact_label(n).lower() for n in r.unstated)
-    bands = r.band_low.value if r.band_low == r.band_high else f"{r.band_low.value}–{r.band_high.value}"
-    return f"Range {r.low:.1f}–{r.high:.1f} ({bands}) over the exposure facts not stated: {names}."
 
 
 def quote_html(ev: Evidence, text: str) -> str:
@@ -248,9 +235,9 @@ def _factor_row(analysis: Analysis, f: FactorAssessment, text: str) -> str:
         value = common.UNKNOWN
     else:
         value = _select("factor", ((f"{v:.1f}", f"{v:.1f}") for v in FACTOR_STEPS), f"{f.value:.1f}", key=f.key.value)
-    status = common.factor_status_text(f)
-    css = "status stated" if status == "stated" else "status"
-    mark = analyst_mark(analysis, f"factor:{f.key.value}") if f.set_by_analyst else ""
+    status = common.factor_status_text(f)  # says "set by analyst" for an edited factor
+    css = {"stated": "status stated", "set by analyst": "analyst"}.get(status, "status")
+    mark = analyst_note(analysis, f"factor:{f.key.value}") if f.set_by_analyst else ""
     why = f"<p>{esc(common.failure_text(analysis))}</p>" if analysis.failed else f"<p>{esc(f.rationale)}</p>{_quotes(f.evidence, text)}"
     return (
         f'<tr data-factor="{esc(f.key.value)}"><td>{esc(FACTOR_NAMES[f.key])}</td><td class="num">{value}</td>'
@@ -291,9 +278,12 @@ def fact_label(name: str) -> str:
 
 def analyst_mark(analysis: Analysis, target: str) -> str:
     """The “set by analyst” tag, with the note of the latest edit of that target if it had one."""
+    return f'<span class="analyst">set by analyst</span>{analyst_note(analysis, target)}'
+
+
+def analyst_note(analysis: Analysis, target: str) -> str:
     note = next((e.note for e in reversed(analysis.edits) if e.target == target), None)
-    extra = f'<span class="analyst-note">{esc(note)}</span>' if note else ""
-    return f'<span class="analyst">set by analyst</span>{extra}'
+    return f'<span class="analyst-note">{esc(note)}</span>' if note else ""
 
 
 def _mitigations(analysis: Analysis, text: str) -> str:
