@@ -76,8 +76,11 @@ def range_text(analysis: Analysis) -> str | None:
     span = analysis.aivss.range
     if analysis.failed or span is None or span.low is None or span.high is None or not span.unstated:
         return None
+    facts = plural(len(span.unstated), "exposure fact")
+    if f"{span.low:.1f}" == f"{span.high:.1f}":  # the open facts cannot move this score
+        return f"the same for any value of the {facts} not stated"
     bands = f", {span.band_low.value}–{span.band_high.value}" if span.band_low is not span.band_high else ""
-    return f"{span.low:.1f}–{span.high:.1f}{bands}: {plural(len(span.unstated), 'exposure fact')} not stated"
+    return f"{span.low:.1f}–{span.high:.1f}{bands}: {facts} not stated"
 
 
 def headline_text(analysis: Analysis) -> str:
