@@ -38,9 +38,10 @@ def bind(config: ServeConfig) -> socket.socket:
 def public_warning(config: ServeConfig) -> str | None:
     if is_loopback(config.host):
         return None
+    names = "" if config.extra_hosts else " Requests must name an accepted host: pass --allowed-host NAME for the name or address clients use."
     return (
         f"serving on {config.host}, not 127.0.0.1: anyone who can reach this address can run analyses (and spend the "
-        "server's LLM budget) and read every draft — there is no login"
+        f"server's LLM budget) and read every draft — there is no login.{names}"
     )
 
 
