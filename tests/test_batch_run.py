@@ -73,6 +73,11 @@ def test_outputs_index_csv_and_overview(tmp_path: Path) -> None:
     assert "missing.md" in failed_part and "unknown" in failed_part and "no such file" in failed_part
     html = (out / "overview.html").read_text("utf-8")
     assert html.count("<tr><td class=\"num\">") == 6 and "Failed (risk unknown)" in html
+    # one style with the reports (their page and stylesheet), kinds as people say them, not slugs
+    assert "--critical" in html and 'class="pill band-' in html and "Content-Security-Policy" in html
+    kinds = {r["kind"] for r in index if r["kind"]}
+    assert kinds and not any(f"<td>{k}</td>" in html for k in kinds if "-" in k)
+    assert not any(f"| {k} |" in overview for k in kinds if "-" in k)
 
 
 def test_identical_content_is_extracted_once(tmp_path: Path) -> None:

@@ -17,6 +17,7 @@ from pathlib import Path
 from analyzer.atomic import TEMP_SUFFIX, write_atomic
 from analyzer.models import Analysis
 from analyzer.report import EXTENSIONS, escape
+from analyzer.text import kind_short
 
 REPORTS_DIR = "reports"
 INDEX_FIELDS = ("position", "name", "source", "kind", "score", "band", "range_low", "range_high", "band_low", "band_high", "unstated", "factor_sum", "status", "error", "files", "content_hash", "attempts")
@@ -194,7 +195,7 @@ def _markdown(rows: list[IndexRow], counts: dict[str, int], title: str) -> str:
         for i, r in enumerate(scored, start=1):
             link = _report_link(r, ("md", "html", "json"))
             report = escape.md_link(link.rsplit("/", 1)[-1], link) if link else ""
-            lines.append(f"| {i} | {_md_cell(r.name)} | {_md_cell(r.kind or 'unknown')} | {_score_text(r)} | {r.band} | {_range_text(r)} | {_range_band(r)} | {_sum_text(r)} | {report} |")
+            lines.append(f"| {i} | {_md_cell(r.name)} | {_md_cell(_kind(r.kind))} | {_score_text(r)} | {r.band} | {_range_text(r)} | {_range_band(r)} | {_sum_text(r)} | {report} |")
         lines.append("")
     failed = [r for r in rows if r.status == "failed"]
     if failed:
@@ -209,33 +210,36 @@ def _markdown(rows: list[IndexRow], counts: dict[str, int], title: str) -> str:
     return "\n".join(lines)
 
 
-_CSS = (
-    "body{font-family:system-ui,sans-serif;margin:2rem;max-width:72rem}table{border-collapse:collapse;width:100%}"
-    "th,td{border:1px solid #ccc;padding:.3rem .5rem;text-align:left;vertical-align:top}td.num{text-align:right}"
-    ".Critical{background:#f8d0d0}.High{background:#fde2c8}.Medium{background:#fff4c2}.Low{background:#e3f3dc}.None{background:#eee}"
-)
+
+
+def _kind(kind: str | None) -> str:
+    """The kind as people say it ("coding agent", "MCP server or tool"), not its slug."""
+    try:
+        return kind_short(kind) if kind else "unknown kind"
+    except ValueError:
+        return kind or "unknown kind"
 
 
 def _html(rows: list[IndexRow], counts: dict[str, int], title: str) -> str:
+    # The report's page and stylesheet (analyzer/data/report_template.html): one look for both.
+    from analyzer import __version__
+    from analyzer.report.html import band_pill, page
+
     e = escape.html_text
     parts = [
-        "<!DOCTYPE html>",
-        '<html lang="en"><head><meta charset="utf-8">',
-        # the page only shows listing-derived text: no scripts, no remote content
-        "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">",
-        f"<title>{e(title)}</title><style>{_CSS}</style></head><body>",
+        '<header class="hero"><div><p class="eyebrow">Agentic threat models · OWASP AIVSS + CSA MAESTRO</p>',
         f"<h1>{e(title)}</h1>",
-        f"<p>{len(rows)} sources: {counts['done']} done, {counts['failed']} failed, {counts['pending']} pending.</p>",
+        f'<p class="meta">{len(rows)} sources: {counts["done"]} done, {counts["failed"]} failed, {counts["pending"]} pending.</p></div></header>',
     ]
     scored = [r for r in rows if r.status == "done"]
     if scored:
-        parts.append("<table><thead><tr><th>#</th><th>Name</th><th>Kind</th><th>AIVSS</th><th>Band</th><th>Range</th><th>Range band</th><th>Factor sum</th><th>Report</th></tr></thead><tbody>")
+        parts.append("<h2>Scored</h2><table><thead><tr><th>#</th><th>Name</th><th>Kind</th><th>AIVSS</th><th>Band</th><th>Range</th><th>Range band</th><th>Factor sum</th><th>Report</th></tr></thead><tbody>")
         for i, r in enumerate(scored, start=1):
             link = _report_link(r, ("html", "md", "json"))
             report = f'<a href="{e(escape.safe_url(link))}">{e(link.rsplit("/", 1)[-1])}</a>' if link else ""
             parts.append(
-                f'<tr><td class="num">{i}</td><td>{e(r.name)}</td><td>{e(r.kind or "unknown")}</td>'
-                f'<td class="num {e(r.band)}">{_score_text(r)}</td><td class="{e(r.band)}">{e(r.band)}</td>'
+                f'<tr><td class="num">{i}</td><td>{e(r.name)}</td><td>{e(_kind(r.kind))}</td>'
+                f'<td class="num">{_score_text(r)}</td><td>{band_pill(r.band)}</td>'
                 f'<td class="num">{e(_range_text(r))}</td><td>{e(_range_band(r))}</td>'
                 f'<td class="num">{_sum_text(r)}</td><td>{report}</td></tr>'
             )
@@ -250,5 +254,4 @@ def _html(rows: list[IndexRow], counts: dict[str, int], title: str) -> str:
         parts.append("<h2>Not analysed yet (rerun the same command to resume)</h2><ul>")
         parts += [f"<li>{e(r.source)}</li>" for r in pending]
         parts.append("</ul>")
-    parts.append("</body></html>")
-    return "\n".join(parts) + "\n"
+    return page(title, "\n".join(parts), __version__)

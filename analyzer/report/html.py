@@ -26,6 +26,16 @@ def _template() -> Template:
     return Template(resources.files("analyzer.data").joinpath(TEMPLATE_FILE).read_text("utf-8"))
 
 
+def page(title: str, body: str, tool_version: str) -> str:
+    """A whole self-contained page in the report's style (the batch overview uses it too)."""
+    return _template().substitute(title=esc(title), tool_version=esc(tool_version), body=body)
+
+
+def band_pill(band: str) -> str:
+    """A band as a coloured label, in the badge's colours: <span class="pill band-high">High</span>."""
+    return f'<span class="pill band-{esc(band.lower())}">{esc(band)}</span>'
+
+
 def render_html(analysis: Analysis, *, detail: str = "concise") -> str:
     full = detail == "full"
     body = "\n".join(
@@ -41,7 +51,7 @@ def render_html(analysis: Analysis, *, detail: str = "concise") -> str:
         )
         if part
     )
-    return _template().substitute(title=esc(common.title(analysis)), tool_version=esc(analysis.run.tool_version), body=body)
+    return page(common.title(analysis), body, analysis.run.tool_version)
 
 
 def _band_class(analysis: Analysis) -> str:
