@@ -70,6 +70,51 @@ def _top_level_branches(source: str) -> list[str]:
     return branches
 
 
+def literal_prefixes(branch: str) -> list[str]:
+    """Literals one of which every match of `branch` starts with; [] when there is no such set.
+
+    A branch that opens with a group of alternatives, "(?:GPT|Claude|Llama) models", gives one literal
+    per alternative (recursively), provided the group is not optional or repeated.
+    """
+    i = 2 if branch.startswith("\\b") else 0
+    if branch.startswith("(?:", i):
+        close = _closing_paren(branch, i)
+        if close < 0 or branch[close + 1 : close + 2] in _QUANTIFIERS:
+            return []
+        found: list[str] = []
+        for alternative in _top_level_branches(branch[i + 3 : close]):
+            literals = literal_prefixes(alternative)
+            if not literals:
+                return []
+            found.extend(literals)
+        return found
+    literal = literal_prefix(branch)
+    return [literal] if literal else []
+
+
+def _closing_paren(source: str, open_at: int) -> int:
+    depth, in_class, i = 0, False, open_at
+    while i < len(source):
+        ch = source[i]
+        if ch == "\\":
+            i += 2
+            continue
+        if in_class:
+            in_class = ch != "]"
+        elif ch == "[":
+            in_class = True
+            if source[i + 1 : i + 2] == "]":
+                i += 1
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+            if depth == 0:
+                return i
+        i += 1
+    return -1
+
+
 def literal_prefix(branch: str) -> str:
     """The literal text every match of `branch` starts with ('' when it starts with a class or group)."""
     out: list[str] = []
@@ -105,8 +150,8 @@ class FastPattern:
     def __init__(self, source: str) -> None:
         self.source = source
         branches = [_lower_pattern(b) for b in _top_level_branches(source)]
-        literals = [literal_prefix(b) for b in branches]
-        self.literals: tuple[str, ...] = tuple(literals) if all(literals) else ()
+        per_branch = [literal_prefixes(b) for b in branches]
+        self.literals: tuple[str, ...] = tuple(dict.fromkeys(lit for lits in per_branch for lit in lits)) if all(per_branch) else ()
         self.boundary = bool(self.literals) and all(b.startswith("\\b") for b in branches)
         if self.boundary:
             branches = [b[2:] for b in branches]
