@@ -90,3 +90,12 @@ def test_markup_tracking_never_loses_an_offset(text: str) -> None:
     assert origin == sorted(origin)
     if "&" not in text:  # entity decoding differs only in html.unescape's semicolon-less legacy forms
         assert stripped == strip_markup(text)
+
+
+def test_legacy_entities_and_quotes_that_keep_markup() -> None:
+    text = "# X\n\n🌐 <a href=\"https://x.example/\">Website</a>&nbsp&nbsp | docs\n\nSee [skills, rules, and MCP tools](https://hub.example.dev)** here.\n"
+    locator = QuoteLocator(text)
+    span = locator.find('🌐 <a href="https://x.example/">Website</a>&nbsp&nbsp | docs')
+    assert span is not None and span.start_line == 3
+    span = locator.find("rules, and MCP tools](https://hub.example.dev)**")
+    assert span is not None and span.start_line == 5 and span.text.startswith("rules, and MCP tools](")

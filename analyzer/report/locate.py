@@ -26,7 +26,8 @@ from analyzer.extract.grounding import _AUTOLINK, _ELLIPSIS, _IMAGE, _LINK, _TAG
 from analyzer.models import Listing
 
 _WORD = re.compile(r"\w")
-_ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
+# html.unescape also decodes the legacy forms without a semicolon ("&nbsp"), so these take it as optional.
+_ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});?")
 # grounding.strip_markup's steps in its order: (pattern, group kept or None for a space, padding)
 _MARKUP_STEPS: tuple[tuple[re.Pattern[str], int | None, str], ...] = (
     (_IMAGE, 1, " "),
@@ -104,59 +105,76 @@ class QuoteLocator:
 
     def __init__(self, text: str) -> None:
         self.text = text
-        chars: list[str] = []
-        origin: list[int] = []
-        stripped, source = strip_markup_tracked(text)
-        for ch, index in zip(stripped, source, strict=True):
-            for out in unicodedata.normalize("NFKC", ch).translate(_TRANSLATE).casefold():
-                if _WORD.match(out) and out != "_":
-                    chars.append(out)
-                    origin.append(index)
-                elif chars and chars[-1] != " ":
-                    chars.append(" ")
-                    origin.append(index)
-        self._norm = "".join(chars)
-        self._origin = origin
+        self._norm, self._origin = _normalised(*strip_markup_tracked(text))
+        self._raw: tuple[str, list[int]] | None = None  # built on first need: see find()
         self._line_starts = [0] + [m.end() for m in re.finditer("\n", text)]
 
     def find(self, quote: str) -> Span | None:
-        """The lines of the quote (all of its '…'-separated parts, in order), or None if not found."""
+        """The lines of the quote (all of its '…'-separated parts, in order), or None if not found.
+
+        Searched in the text as a reader sees it (grounding's markup stripping) and, failing that, in the
+        text with its markup: a quote that starts inside a link keeps the URL, which the reader form drops.
+        """
         parts = [p for p in (normalise(part) for part in _ELLIPSIS.split(quote)) if p]
         if not parts:
             return None
+        found = self._find_parts(parts, self._norm, self._origin, fuzzy=False)
+        if found is None:
+            if self._raw is None:
+                self._raw = _normalised(self.text, list(range(len(self.text))))
+            found = self._find_parts(parts, *self._raw, fuzzy=False)
+        if found is None:  # small typos, as grounding tolerates them: only after both exact searches
+            found = self._find_parts(parts, self._norm, self._origin, fuzzy=True)
+        if found is None:
+            return None
+        start, end = found
+        return Span(self._line(start), self._line(max(start, end - 1)), self.text[start:end], start, end)
+
+    def _find_parts(self, parts: list[str], norm: str, origin: list[int], *, fuzzy: bool) -> tuple[int, int] | None:
         spans: list[tuple[int, int]] = []
         cursor = 0
         for part in parts:
-            found = self._search(part, cursor)
-            if found is None:
+            hit = _search(norm, part, cursor, fuzzy=fuzzy)
+            if hit is None:
                 return None
-            spans.append(found)
-            cursor = found[1]
-        start = self._origin[min(s for s, _ in spans)]
-        end = self._origin[max(e for _, e in spans) - 1] + 1
-        return Span(self._line(start), self._line(max(start, end - 1)), self.text[start:end], start, end)
-
-    def _search(self, part: str, cursor: int) -> tuple[int, int] | None:
-        """[start, end) of `part` in the normalised text: exact (after the cursor first), else fuzzy."""
-        for begin in (cursor, 0):
-            at = self._norm.find(part, begin)
-            while at >= 0 and not self._on_word_start(at):
-                at = self._norm.find(part, at + 1)
-            if at >= 0:
-                return at, at + len(part)
-        if len(part) < MIN_FUZZY_CHARS:
-            return None
-        match = fuzz.partial_ratio_alignment(part, self._norm, score_cutoff=FUZZY_THRESHOLD)
-        if match is None or match.dest_end <= match.dest_start:
-            return None
-        return match.dest_start, match.dest_end
-
-    def _on_word_start(self, at: int) -> bool:
-        # "cat" should not be placed inside "concatenate" when the quote also occurs as a word.
-        return at == 0 or self._norm[at - 1] == " " or not self._norm[at].isalnum()
+            spans.append(hit)
+            cursor = hit[1]
+        return origin[min(s for s, _ in spans)], origin[max(e for _, e in spans) - 1] + 1
 
     def _line(self, offset: int) -> int:
         return bisect.bisect_right(self._line_starts, offset)
+
+
+def _normalised(text: str, origin: list[int]) -> tuple[str, list[int]]:
+    """grounding.normalise's character rules applied one character at a time, keeping each one's origin."""
+    chars: list[str] = []
+    where: list[int] = []
+    for ch, index in zip(text, origin, strict=True):
+        for out in unicodedata.normalize("NFKC", ch).translate(_TRANSLATE).casefold():
+            if _WORD.match(out) and out != "_":
+                chars.append(out)
+                where.append(index)
+            elif chars and chars[-1] != " ":
+                chars.append(" ")
+                where.append(index)
+    return "".join(chars), where
+
+
+def _search(norm: str, part: str, cursor: int, *, fuzzy: bool) -> tuple[int, int] | None:
+    """[start, end) of `part` in a normalised text: exact at a word start (after the cursor first), or fuzzy."""
+    for begin in (cursor, 0):
+        at = norm.find(part, begin)
+        # "cat" should not be placed inside "concatenate" when the quote also occurs as a word.
+        while at >= 0 and not (at == 0 or norm[at - 1] == " " or not norm[at].isalnum()):
+            at = norm.find(part, at + 1)
+        if at >= 0:
+            return at, at + len(part)
+    if not fuzzy or len(part) < MIN_FUZZY_CHARS:
+        return None
+    match = fuzz.partial_ratio_alignment(part, norm, score_cutoff=FUZZY_THRESHOLD)
+    if match is None or match.dest_end <= match.dest_start:
+        return None
+    return match.dest_start, match.dest_end
 
 
 def source_text(listing: Listing) -> SourceText:

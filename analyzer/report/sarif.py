@@ -35,6 +35,7 @@ from analyzer.models import (
     Evidence,
     FactorKey,
     FactorStatus,
+    FactValue,
     LayerId,
     LayerStatus,
     Severity,
@@ -263,6 +264,18 @@ class _RunBuilder:
     def factor_quotes(self, keys: Iterable[FactorKey]) -> list[tuple[str, Evidence]]:
         return [(FACTOR_NAMES[k], ev) for k in keys if k in self.factors for ev in self.factors[k].evidence]
 
+    def fact_quotes(self, facts: Iterable[str]) -> list[tuple[str, Evidence]]:
+        """The quotes behind the exposure facts that trigger a threat (a yes the listing states)."""
+        system = self.analysis.system
+        if system is None:
+            return []
+        out = []
+        for name in facts:
+            fact = system.exposure.fact(str(name))
+            if fact.value is FactValue.YES:
+                out += [(f"exposure fact {name}", ev) for ev in fact.evidence]
+        return out
+
     def stated_drivers(self, keys: Iterable[FactorKey]) -> list[FactorKey]:
         """Factors the listing states at DRIVER_THRESHOLD or more, strongest first."""
         found = [
@@ -344,12 +357,13 @@ class _RunBuilder:
                         drivers=[str(k) for k in layer.drivers],
                     )
                 )
+        facts_of = {entry.name: entry.facts for entry in catalogue.cross_layer}
         for cross in analysis.cross_layer:
             out.append(
                 self.result(
                     cross_layer_rule_id(cross.name),
                     f"MAESTRO cross-layer threat {cross.name} ({', '.join(lid.value for lid in cross.layers)}): {cross.text} {tail}",
-                    self.locations(self.factor_quotes(cross.drivers)),
+                    self.locations([*self.factor_quotes(cross.drivers), *self.fact_quotes(facts_of.get(cross.name, []))]),
                     layers=[lid.value for lid in cross.layers],
                     drivers=[str(k) for k in cross.drivers],
                 )
