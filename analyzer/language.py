@@ -20,6 +20,7 @@ MAX_UNITS = 80  # sentences sampled, from the top
 MIN_WORDS = 4
 MOSTLY_FOREIGN = 0.5  # below this share of English prose the listing is "mostly not English"
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
+_IDENTIFIER = re.compile(r"\b(?:\w+_\w*|[A-Z][A-Z0-9]+)\b")
 # Scripts other than Latin that a language is written in (full-width Latin letters are still Latin).
 _OTHER_SCRIPT = re.compile(
     r"[\u0370-\u03ff\u0400-\u052f\u0590-\u05ff\u0600-\u06ff\u0900-\u0dff\u0e00-\u0e7f\u1100-\u11ff"
@@ -67,7 +68,9 @@ def _sentence_language(sentence: str) -> str:
         return "und"
     if len(_OTHER_SCRIPT.findall(sentence)) / letters >= 0.5:  # mostly Chinese, Japanese, Cyrillic, Arabic ...
         return _identifier().classify(sentence)[0]
-    words = [w.lower() for w in _WORD.findall(sentence)]
+    # Identifiers (OPENAI_API_KEY, snake_case, acronyms) are no language: left out, a sentence like "Set
+    # OPENAI_API_KEY or ANTHROPIC_API_KEY." is judged by "Set ... or" and never loads the model.
+    words = [w.lower() for w in _WORD.findall(_IDENTIFIER.sub(" ", sentence))]
     if words and sum(w in _ENGLISH for w in words) / len(words) >= 0.2:
         return "en"
     # A Latin-script sentence with few English function words: a name list, a command, or another

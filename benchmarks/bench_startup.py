@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -21,7 +22,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "tidewater-agent.md"
-HEAVY = ("openai", "httpx", "httpx2", "httpcore", "tenacity", "tiktoken", "rich", "bpe_openai", "lxml", "bs4")
+HEAVY = ("openai", "httpx", "httpx2", "httpcore", "tenacity", "tiktoken", "rich", "bpe_openai", "lxml", "bs4", "numpy", "py3langid")
 
 
 def _command(analyzer: str | None) -> list[str]:
@@ -36,14 +37,19 @@ def _env(cache: str, *, checkout: bool) -> dict[str, str]:
     return env
 
 
-def _time(cmd: list[str], env: dict[str, str], repeat: int) -> list[float]:
-    subprocess.run(cmd, env=env, check=True, stdout=subprocess.DEVNULL, cwd=tempfile.gettempdir())
-    runs = []
+def _time(cmd: list[str], env: dict[str, str], repeat: int) -> tuple[list[float], list[float]]:
+    """Wall and CPU (user + sys) seconds of each run; CPU is the steadier figure on a shared machine."""
+    quiet = {"env": env, "check": True, "stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL, "cwd": tempfile.gettempdir()}
+    subprocess.run(cmd, **quiet)
+    walls, cpus = [], []
     for _ in range(repeat):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         start = time.perf_counter()
-        subprocess.run(cmd, env=env, check=True, stdout=subprocess.DEVNULL, cwd=tempfile.gettempdir())
-        runs.append(time.perf_counter() - start)
-    return runs
+        subprocess.run(cmd, **quiet)
+        walls.append(time.perf_counter() - start)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpus.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
+    return walls, cpus
 
 
 def _heavy_imports(cmd: list[str], env: dict[str, str]) -> list[str]:
@@ -73,10 +79,12 @@ def main() -> None:
             "--help": [*cmd, "--help"],
             "analyze example (md to stdout)": [*cmd, "analyze", str(EXAMPLE)],
         }
-        print(f"{'case':34} {'median':>9} {'min':>9} {'max':>9}   (n={args.repeat}, {' '.join(cmd)})")
+        print(f"{'case':34} {'wall median':>12} {'min':>7} {'max':>7} {'CPU median':>11}   (n={args.repeat}, {' '.join(cmd)})")
         for label, case in cases.items():
-            runs = _time(case, env, args.repeat)
-            print(f"{label:34} {statistics.median(runs) * 1000:7.0f}ms {min(runs) * 1000:7.0f}ms {max(runs) * 1000:7.0f}ms")
+            walls, cpus = _time(case, env, args.repeat)
+            ms = [f"{v * 1000:.0f}ms" for v in (statistics.median(walls), min(walls), max(walls), statistics.median(cpus))]
+            print(f"{label:34} {ms[0]:>12} {ms[1]:>7} {ms[2]:>7} {ms[3]:>11}")
+        print(f"load average: {' '.join(f'{x:.1f}' for x in os.getloadavg())} on {os.cpu_count()} CPUs")
         heavy = _heavy_imports(cmd, env)
         print("heavy modules imported by an offline analyze:", ", ".join(heavy) or "none")
 

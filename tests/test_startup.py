@@ -19,8 +19,9 @@ from analyzer import yamlio
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "tidewater-agent.md"
-# The LLM client, the HTTP stacks, retries, the tokenizer and the terminal UI.
-HEAVY = ("openai", "httpx", "httpx2", "httpcore", "tenacity", "tiktoken", "rich", "anyio")
+# The LLM client, the HTTP stacks, retries, the tokenizer, the terminal UI, and numpy (the language model,
+# which an English listing never needs).
+HEAVY = ("openai", "httpx", "httpx2", "httpcore", "tenacity", "tiktoken", "rich", "anyio", "numpy", "py3langid")
 
 
 def _loaded_after(code: str, tmp_path: Path) -> list[str]:
