@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# Property tests: no wall-clock deadline per example (on a busy 2-core machine a 200 ms deadline fails
+# tests at random); under CI (CI=true) the examples are derandomized, so a run is reproducible and a
+# failure is the code's, not the draw's. HYPOTHESIS_PROFILE=dev|ci picks one explicitly.
+settings.register_profile("dev", deadline=None)
+settings.register_profile("ci", deadline=None, derandomize=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "dev"))
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SHARED = REPO_ROOT.parent / "shared"
