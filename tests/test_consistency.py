@@ -115,3 +115,15 @@ def test_the_listings_own_caution_is_named_as_a_threat() -> None:
 def test_shared_mcp_fetch_listing_names_ssrf(shared_dir: Path) -> None:
     a = analyze(read_local(str(shared_dir / "listings" / "mcp-fetch.md")), extractor=HeuristicExtractor())
     assert any(c.name == "Server-side request forgery" for c in a.cross_layer)
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "evals" / "listings").glob("*.md")) + [EXAMPLE], ids=lambda p: p.stem)
+def test_composed_text_has_right_articles_and_plurals(path: Path) -> None:
+    import re
+
+    from analyzer.text import article_slips
+
+    a = analyze(str(path), provider="heuristic")
+    for detail in ("concise", "full"):
+        own = re.sub(r"“[^”\n]*”", "“”", render(a, "md", detail=detail))  # the listing's own words are not ours
+        assert article_slips(own) == [] and "(s)" not in own
