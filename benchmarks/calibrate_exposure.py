@@ -3,7 +3,8 @@
 Usage: python benchmarks/calibrate_exposure.py [EXPOSURE_JSONL] [--gold-kind] [--per-listing] [--explain SLUG] [--unlabelled]
 
 Default EXPOSURE_JSONL: ../shared/evals/exposure-dev.jsonl relative to the repository root (format in
-../shared/evals/README.md); each sample's listing and kind come from gold-dev.jsonl beside it.
+../shared/evals/README.md); each sample's listing and kind come from gold-dev.jsonl beside it. A dataset
+whose lines carry their own listing, kind and exposure gold works too (evals/fixtures.jsonl).
 
 Prints, in-sample and held out:
 - tri-state accuracy per fact and overall, precision (and recall) of `yes`, and how many yes/stated-no
@@ -74,22 +75,28 @@ class Sample:
 
 
 def load_samples(path: Path, gold_kind: bool) -> list[Sample]:
+    """Samples from exposure-dev.jsonl (listing and kind from gold-dev.jsonl beside it), or from any
+    dataset whose lines carry their own `listing`, `kind`, `exposure` and `mitigations` (evals/fixtures.jsonl)."""
     factor_gold = {}
     dev = path.parent / "gold-dev.jsonl"
-    for line in dev.read_text("utf-8").splitlines():
-        if line.strip():
-            d = json.loads(line)
-            factor_gold[d["slug"]] = d
+    if dev.is_file():
+        for line in dev.read_text("utf-8").splitlines():
+            if line.strip():
+                d = json.loads(line)
+                factor_gold[d["slug"]] = d
     rules = load_rules()
     samples = []
     for line in path.read_text("utf-8").splitlines():
         if not line.strip():
             continue
         d = json.loads(line)
-        meta = factor_gold[d["slug"]]
-        listing = read_local(str((dev.parent / meta["listing"]).resolve()))
+        if "exposure" not in d:
+            continue
+        meta = d if "listing" in d else factor_gold[d["slug"]]
+        listing = read_local(str((path.parent / meta["listing"]).resolve()))
         scan = ScanText(listing)
         kind = Kind(meta["kind"]) if gold_kind else detect_kind(scan, rules).kind
+        exposure = {f: (v if isinstance(v, dict) else {"value": v, "quote": None}) for f, v in d["exposure"].items()}
         samples.append(
             Sample(
                 slug=d["slug"],
@@ -97,9 +104,9 @@ def load_samples(path: Path, gold_kind: bool) -> list[Sample]:
                 scan=scan,
                 blocked=injection_spans(listing),
                 name=system_name(scan),
-                gold={f: d["exposure"][f]["value"] for f in EXPOSURE_FACTS},
-                gold_quotes={f: d["exposure"][f]["quote"] for f in EXPOSURE_FACTS},
-                gold_mitigations={m["kind"] for m in d["mitigations"]},
+                gold={f: exposure[f]["value"] for f in EXPOSURE_FACTS},
+                gold_quotes={f: exposure[f].get("quote") for f in EXPOSURE_FACTS},
+                gold_mitigations={m["kind"] if isinstance(m, dict) else str(m) for m in d.get("mitigations") or []},
             )
         )
     samples.sort(key=lambda s: s.slug)

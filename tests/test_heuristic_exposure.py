@@ -189,6 +189,12 @@ def test_a_container_the_system_runs_commands_in_is_a_sandbox_but_advice_to_use_
     assert MitigationKind.SANDBOX not in mitigation_kinds("# Burrow\n\nRun it in a Docker container if you are worried.\n")
 
 
+def test_path_confinement_is_an_allow_list_and_single_sign_on_is_access_control() -> None:
+    text = "# Jotter MCP\n\nThe server refuses any path outside the notes directory.\n\nThe web console uses single sign-on.\n"
+    kinds = mitigation_kinds(text, Kind.MCP_SERVER_OR_TOOL)
+    assert {MitigationKind.ALLOW_LIST, MitigationKind.ACCESS_CONTROL} <= kinds
+
+
 def test_a_plan_is_not_a_mitigation() -> None:
     assert mitigation_kinds("# Marlin-7B\n\nWe are looking forward to ways to add guardrails later.\n", Kind.TEXT_LLM) == set()
 
