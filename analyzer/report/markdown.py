@@ -159,7 +159,7 @@ def _concise_footer(analysis: Analysis) -> list[str]:
     return [
         "---",
         "",
-        f"Run: {text(common.run_line(analysis))}. `--detail full` shows every quote, the whole derivation and the run record.",
+        f"Run: {text(common.run_line(analysis))}. `--detail full` shows all quotes and the run record.",
         "",
         "MAESTRO — the 7-layer agentic threat-modeling framework (Cloud Security Alliance / Ken Huang). OWASP AIVSS — Agentic AI Vulnerability Scoring System.",
     ]
