@@ -334,3 +334,11 @@ def test_exposure_gold_in_sample_targets() -> None:
     assert tally.yes_right / max(1, tally.yes_pred) >= 0.90
     assert tally.quoted == tally.needs_quote
     assert len(samples) == sum(1 for line in EXPOSURE_GOLD.read_text("utf-8").splitlines() if json.loads(line or "{}"))
+
+
+def test_an_authentication_option_of_the_system_is_access_control_but_your_own_proxy_is_not() -> None:
+    own = "# Burrow\n\nAlways use `--api-key` when exposing the browser via a tunnel.\n"
+    assert MitigationKind.ACCESS_CONTROL in mitigation_kinds(own)
+    # a flag the user passes to some other tool, or advice to add one's own auth, is not the system's
+    assert MitigationKind.ACCESS_CONTROL not in mitigation_kinds("# Burrow\n\nThere is no `--api-key` option; put it behind your own proxy.\n")
+    assert MitigationKind.ACCESS_CONTROL not in mitigation_kinds("# Burrow\n\nIt reads the `OPENAI_API_KEY` variable.\n")
