@@ -181,3 +181,11 @@ def test_blocked_reason_agrees_with_the_stdlib_view_of_global(address):
         assert address.is_global and not address.is_multicast
     if isinstance(address, ipaddress.IPv4Address) and (address.is_private or address.is_loopback or address.is_link_local):
         assert reason is not None
+
+
+@pytest.mark.parametrize("address", ["2001::2000:0", "2001:0:4136:e378:8000:63bf:3fff:fdd2"])
+def test_teredo_addresses_are_refused_even_with_a_public_client(address):
+    # Found by hypothesis at an older floor: the embedded client was public, so the guard said "public".
+    parsed = ipaddress.ip_address(address)
+    assert parsed.teredo is not None and not parsed.is_global
+    assert blocked_reason(parsed) is not None

@@ -62,7 +62,13 @@ def blocked_reason(address: IPAddress) -> str | None:
         embedded = _embedded_ipv4(address)
         if embedded is not None:
             inner = blocked_reason(embedded)
-            return f"an IPv6 form of {embedded}, {inner}" if inner else None
+            if inner:
+                return f"an IPv6 form of {embedded}, {inner}"
+            if address.teredo is not None:
+                # A Teredo address is a tunnel endpoint (2001::/32), not a host of its own: whatever the
+                # embedded client address, it is not a public unicast destination.
+                return "a Teredo tunnel address (2001::/32)"
+            return None
     checks = (
         ("is_unspecified", "an unspecified address"),
         ("is_loopback", "a loopback address"),
