@@ -277,7 +277,10 @@ def test_twin_arriving_while_the_first_is_still_reporting_reuses_its_extraction(
     extractor = CountingExtractor()
     report = run(src, tmp_path / "out", extractor, concurrency=2)
     assert report.done == 3 and twin_done.is_set()
-    assert sorted(extractor.calls) == sorted([str(a), str(b)])
+    # Loading runs concurrently, so either copy of the shared text may be the one extracted; what
+    # matters is that the text is extracted once and both copies are reported from it.
+    assert len(extractor.calls) == 2 and str(b) in extractor.calls
+    assert len({str(a), str(twin)} & set(extractor.calls)) == 1
 
 
 def test_concurrency_bounds_llm_requests_in_flight_and_keeps_them_busy(tmp_path: Path) -> None:
