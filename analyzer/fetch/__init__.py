@@ -10,7 +10,6 @@ retried on transient failures, size-capped, and cached with conditional revalida
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from typing import TYPE_CHECKING
 
@@ -117,4 +116,6 @@ async def afetch_listing(
     config: FetchConfig | None = None,
 ) -> Listing:
     """`fetch_listing` for asyncio: bound concurrency with a semaphore around it; per-host spacing still holds."""
+    import asyncio  # not at module level: reading a local file imports this package, and asyncio costs ~18 ms
+
     return await asyncio.to_thread(fetch_listing, url, allow_private=allow_private, use_cache=use_cache, refresh=refresh, config=config)
