@@ -495,3 +495,24 @@ def test_openhands_tool_use_is_backed_by_a_quote() -> None:
     assert (tools.value or 0) >= 0.7
     assert tools.status is FactorStatus.STATED and tools.evidence
     assert all(e.quote in listing.text for e in tools.evidence)
+
+
+_IMAGE_HEAD = "---\npipeline_tag: text-to-image\n---\n# Pixelwave 2\n\nPixelwave 2 generates images from text prompts.\n\n"
+
+
+def test_the_clip_text_encoder_is_not_video_clips_and_a_licence_is_not_undisclosed_internals() -> None:
+    base = _IMAGE_HEAD + "It uses a pretrained text encoder (CLIP ViT-L/14).\n\n"
+    plain = profile_of(base + "- **License:** [Proprietary](LICENSE)\n").values()
+    clips = profile_of(_IMAGE_HEAD + "It also renders short video clips from a still image.\n").values()
+    assert plain[FactorKey.NON_DETERMINISM] < clips[FactorKey.NON_DETERMINISM]
+    closed = profile_of(base + "Its training data is proprietary.\n").values()
+    assert plain[FactorKey.OPACITY_REFLEXIVITY] < closed[FactorKey.OPACITY_REFLEXIVITY]
+    rival = profile_of(base + "It is better than proprietary models.\n").values()
+    assert rival[FactorKey.OPACITY_REFLEXIVITY] == plain[FactorKey.OPACITY_REFLEXIVITY]
+
+
+def test_a_job_title_is_an_agent_role_only_in_a_list_of_roles() -> None:
+    head = "# Crewline\n\nCrewline is a multi-agent framework where LLM agents collaborate on software projects.\n\n"
+    roles = profile_of(head + "It runs agents (e.g., CEO, CTO, Programmer) in a virtual company.\n").values()
+    news = profile_of(head + "See also the [interview with our CEO](https://example.com/news).\n").values()
+    assert roles[FactorKey.DYNAMIC_IDENTITY] > news[FactorKey.DYNAMIC_IDENTITY]
