@@ -28,12 +28,11 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from analyzer.models import EXPOSURE_FACTS, AgenticProfile, FactorKey, FactValue, Kind, MitigationKind, Modality
+from analyzer.models import EPSILON, EXPOSURE_FACTS, AgenticProfile, FactorKey, FactValue, Kind, MitigationKind, Modality
 from analyzer.taxonomy import expand_kinds
 
 __all__ = ["Condition", "Subject", "holds", "supporting_facts"]
 
-FACTOR_EPSILON = 1e-9  # factor values are on a 0.1 grid stored as binary floats
 
 
 def _fact_name(name: str) -> str:
@@ -113,7 +112,7 @@ def holds(cond: Condition, subject: Subject) -> bool:
         return False
     if any(subject.fact(f) for f in cond.not_exposure):
         return False
-    if not all(subject.value(key) >= minimum - FACTOR_EPSILON for key, minimum in cond.factors.items()):
+    if not all(subject.value(key) >= minimum - EPSILON for key, minimum in cond.factors.items()):
         return False
     if cond.outputs and not subject.outputs.intersection(cond.outputs):
         return False

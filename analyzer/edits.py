@@ -16,6 +16,7 @@ from analyzer import rubric
 from analyzer.errors import ScoringError
 from analyzer.formula import display_number
 from analyzer.models import (
+    EPSILON,
     EXPOSURE_FACTS,
     FACTOR_ORDER,
     AgenticProfile,
@@ -147,7 +148,7 @@ def apply_edits(
         value = _factor_value(key, raw_value)
         factor = profile.factor(key)
         previous = "unknown" if factor.value is None else display_number(factor.value, 1)
-        if factor.value is None or abs(factor.value - value) > 1e-9:
+        if factor.value is None or abs(factor.value - value) > EPSILON:
             record(f"factor:{key.value}", previous, display_number(value, 1))
             factor.rationale = f"Set by analyst (was {previous}). " + factor.rationale[: 800 - 40]
             factor.value, factor.status, factor.floor_applied, factor.set_by_analyst = value, FactorStatus.NOT_STATED, False, True

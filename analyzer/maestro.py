@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from analyzer.conditions import Condition, Fact, Subject, holds
 from analyzer.errors import ConfigError
 from analyzer.models import (
+    EPSILON,
     FACTOR_NAMES,
     FACTOR_ORDER,
     LAYER_NAMES,
@@ -249,7 +250,7 @@ def _factor_label(key: FactorKey, facts: Subject) -> str:
 
 def _raised(keys: list[FactorKey], facts: Subject) -> list[FactorKey]:
     """Drivers whose value is high enough to have raised a threat, strongest first."""
-    strong = [k for k in dict.fromkeys(keys) if facts.value(k) >= DRIVER_THRESHOLD - 1e-9]
+    strong = [k for k in dict.fromkeys(keys) if facts.value(k) >= DRIVER_THRESHOLD - EPSILON]
     return sorted(strong, key=lambda k: (-facts.value(k), FACTOR_ORDER.index(k)))
 
 
@@ -335,7 +336,7 @@ class _Writer:
             if layer_id in stated or factor is None or factor.status is not FactorStatus.STATED or factor.value is None:
                 continue
             quote = next((_clean(display_quote(e.quote), QUOTE_LIMIT) for e in factor.evidence if e.verified and e.quote.strip()), "")
-            if quote and factor.value >= DRIVER_THRESHOLD - 1e-9:
+            if quote and factor.value >= DRIVER_THRESHOLD - EPSILON:
                 stated[layer_id] = self.stated_plain[layer_id] = quote
         return stated
 
@@ -371,7 +372,7 @@ class _Writer:
     def _driver_sentence(self, layer_id: LayerId, threat: Threat) -> str:
         raised = _raised(threat.drivers, self.facts)[:2]
         strongest = self.facts.value(raised[0]) if raised else 0.0
-        row = next(r for r in self.catalogue.driver_sentences if strongest >= r.min - 1e-9)
+        row = next(r for r in self.catalogue.driver_sentences if strongest >= r.min - EPSILON)
         if not raised:
             row = self.catalogue.driver_sentences[-1]
         plural = len(raised) > 1
@@ -393,7 +394,7 @@ class _Writer:
         if controls and entry.with_controls:
             return _fill(entry.with_controls, **self.values, controls="; ".join(dict.fromkeys(controls)))
         agency = max((self.facts.value(k) for k in drivers if k in AGENCY_FACTORS), default=0.0)
-        if not controls and entry.without_controls and agency >= CONTROLS_THRESHOLD - 1e-9:
+        if not controls and entry.without_controls and agency >= CONTROLS_THRESHOLD - EPSILON:
             return entry.without_controls
         return ""
 
@@ -437,7 +438,7 @@ class _Writer:
         first = _sentence(system.summary) if system.summary.strip() else f"{self.values['name']} is {self.values['a_noun']}."
         total = sum(self.facts.value(k) for k in FACTOR_ORDER)
         band = next((b for b in self.catalogue.summary.agency if total < b.below), self.catalogue.summary.agency[-1])
-        top = [k for k in sorted(FACTOR_ORDER, key=lambda k: -self.facts.value(k)) if self.facts.value(k) >= DRIVER_THRESHOLD - 1e-9][:3]
+        top = [k for k in sorted(FACTOR_ORDER, key=lambda k: -self.facts.value(k)) if self.facts.value(k) >= DRIVER_THRESHOLD - EPSILON][:3]
         agency = _fill(band.text, **self.values)
         drivers = f" — driven mainly by {join([_factor_label(k, self.facts) for k in top])} —" if top else ""
         second = f"With a factor sum of {total:.1f}/10{drivers or ','} {agency}."

@@ -148,6 +148,10 @@ def _factor_value(v: float) -> float:
 
 FactorValue = Annotated[float, AfterValidator(_factor_value)]
 
+# The one tolerance for comparing factor values, sums and scores: they sit on a 0.1 grid but are stored as
+# binary floats, so 0.1 + 0.2 must count as 0.3 at every threshold.
+EPSILON = 1e-9
+
 
 # --------------------------------------------------------------------------- the listing
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from analyzer.errors import InputError
-from analyzer.models import Analysis, Band
+from analyzer.models import EPSILON, Analysis, Band
 
 EXIT_THRESHOLD = 7
 # Lowest to highest; a band "reaches" every band at or below it.
@@ -97,7 +97,7 @@ def check_score(source: str, score: float, band: Band, label: str, threshold: Th
     """`check` on bare numbers (the batch index keeps scores, not whole analyses)."""
     if threshold.fail_on is not None and band in BAND_ORDER and BAND_ORDER.index(band) >= BAND_ORDER.index(threshold.fail_on):
         return Breach(source, score, band, f"AIVSS {label} {score:.1f} ({band.value}) reaches --fail-on {threshold.fail_on.value.lower()}")
-    if threshold.max_score is not None and score > threshold.max_score + 1e-9:
+    if threshold.max_score is not None and score > threshold.max_score + EPSILON:
         return Breach(source, score, band, f"AIVSS {label} {score:.1f} ({band.value}) is above --max-score {threshold.max_score:g}")
     return None
 

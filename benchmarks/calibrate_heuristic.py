@@ -35,7 +35,7 @@ from analyzer.extract.heuristic import HeuristicExtractor  # noqa: E402
 from analyzer.extract.heuristic.rules import Rules, load_rules  # noqa: E402
 from analyzer.extract.heuristic.textscan import ScanText  # noqa: E402
 from analyzer.fetch.local import read_local  # noqa: E402
-from analyzer.models import FACTOR_ORDER, FactorKey, Kind, Listing  # noqa: E402
+from analyzer.models import EPSILON, FACTOR_ORDER, FactorKey, Kind, Listing  # noqa: E402
 from analyzer.rubric import floor  # noqa: E402
 
 SHORT = {
@@ -229,9 +229,9 @@ def check_gate(figures: dict[str, float], gate: Path) -> int:
     """0 when the figures are within the gate file's limits ({"max_mae": x, "min_kind_accuracy": y}), else 1."""
     limits = json.loads(gate.read_text("utf-8"))
     failures = []
-    if figures["mae"] > limits["max_mae"] + 1e-9:
+    if figures["mae"] > limits["max_mae"] + EPSILON:
         failures.append(f"MAE {figures['mae']:.3f} > {limits['max_mae']}")
-    if figures["kind_accuracy"] < limits["min_kind_accuracy"] - 1e-9:
+    if figures["kind_accuracy"] < limits["min_kind_accuracy"] - EPSILON:
         failures.append(f"kind accuracy {figures['kind_accuracy']:.3f} < {limits['min_kind_accuracy']}")
     for failure in failures:
         print(f"gate {gate.name}: FAILED: {failure}", file=sys.stderr)

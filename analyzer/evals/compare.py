@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from analyzer.evals.records import RunLog, SampleRecord
-from analyzer.models import FACTOR_ORDER, FactorKey
+from analyzer.models import EPSILON, FACTOR_ORDER, FactorKey
 
 # Direction of "better" for each compared metric; None = informational only.
 COMPARED: dict[str, str | None] = {
@@ -37,7 +37,6 @@ COMPARED: dict[str, str | None] = {
     "latency_p50": None,
     "latency_p95": None,
 }
-EPS = 1e-9
 
 
 @dataclass(frozen=True)
@@ -89,7 +88,7 @@ class Comparison:
 def _verdict(direction: str | None, delta: float | None) -> str:
     if delta is None:
         return "n/a"
-    if abs(delta) <= EPS:
+    if abs(delta) <= EPSILON:
         return "same"
     if direction is None:
         return "changed"

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 
 from analyzer.evals.dataset import Sample
 from analyzer.models import (
+    EPSILON,
     EXPOSURE_FACTS,
     FACTOR_NAMES,
     FACTOR_ORDER,
@@ -31,7 +32,6 @@ from analyzer.models import (
     SystemProfile,
 )
 
-EPS = 1e-9
 __all__ = ["exposure_fields", "exposure_metrics", "gold_profile"]
 
 
@@ -111,12 +111,12 @@ def exposure_metrics(records: Sequence) -> dict[str, object]:  # Sequence[Sample
     base_err = [abs(r.cvss_pred - r.cvss_gold) for r in scored if r.cvss_pred is not None and r.cvss_gold is not None]
     bands = [r.band_point_pred is r.band_derived_gold for r in scored if r.band_point_pred is not None and r.band_derived_gold is not None]
     inside = [
-        r.range_low_pred - EPS <= r.aivss_derived_gold <= r.range_high_pred + EPS
+        r.range_low_pred - EPSILON <= r.aivss_derived_gold <= r.range_high_pred + EPSILON
         for r in scored
         if None not in (r.range_low_pred, r.range_high_pred, r.aivss_derived_gold)
     ]
     inside_facts = [
-        r.range_low_pred - EPS <= r.aivss_gold_facts <= r.range_high_pred + EPS
+        r.range_low_pred - EPSILON <= r.aivss_gold_facts <= r.range_high_pred + EPSILON
         for r in scored
         if None not in (r.range_low_pred, r.range_high_pred, r.aivss_gold_facts)
     ]

@@ -19,10 +19,10 @@ from typing import Literal
 from analyzer.errors import ConfigError
 from analyzer.evals.metrics import DEFAULT_ITERATIONS, DEFAULT_LEVEL, DEFAULT_SEED, HEADLINE, metric_value, paired_delta_interval, sample_stats
 from analyzer.evals.records import Interval, Metrics, RunLog
+from analyzer.models import EPSILON
 
 Direction = Literal["lower", "higher"]
 Noise = Literal["ci", "none"]
-EPS = 1e-9
 _GATEABLE = (set(HEADLINE) | {n for n, f in Metrics.model_fields.items() if f.annotation in (float, float | None)}) - {"ci_level"}
 
 
@@ -143,15 +143,15 @@ def _check_rule(rule: MetricRule, baseline: RunLog, candidate: RunLog, pairs: li
     if cand is None:
         return GateRow(**common, worsening=None, interval=None, status="fail", reason="measured in the baseline but not in this run")
     worsening = _worse(rule.direction, base, cand)
-    if worsening <= rule.max_worsening + EPS:
-        reason = "better" if worsening < -EPS else "unchanged" if abs(worsening) <= EPS else "worse, within the allowed amount"
+    if worsening <= rule.max_worsening + EPSILON:
+        reason = "better" if worsening < -EPSILON else "unchanged" if abs(worsening) <= EPSILON else "worse, within the allowed amount"
         return GateRow(**common, worsening=worsening, interval=None, status="pass", reason=reason)
     if rule.noise == "none":
         return GateRow(**common, worsening=worsening, interval=None, status="fail", reason=f"worse by {worsening:.4f} > {rule.max_worsening}")
     interval = _worsening_interval(rule, baseline, candidate, pairs, config)
     if interval is None:
         return GateRow(**common, worsening=worsening, interval=None, status="fail", reason=f"worse by {worsening:.4f} > {rule.max_worsening} (no interval)")
-    if interval.low > EPS:
+    if interval.low > EPSILON:
         return GateRow(**common, worsening=worsening, interval=interval, status="fail", reason=f"worse by {worsening:.4f} > {rule.max_worsening}, beyond noise")
     return GateRow(**common, worsening=worsening, interval=interval, status="pass", reason="worse, but within bootstrap noise")
 

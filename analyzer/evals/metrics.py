@@ -14,9 +14,8 @@ from dataclasses import dataclass
 
 from analyzer.evals.exposure import exposure_metrics
 from analyzer.evals.records import FactorMetrics, Interval, KindMetrics, Metrics, SampleRecord
-from analyzer.models import FACTOR_ORDER, Kind, LayerId
+from analyzer.models import EPSILON, FACTOR_ORDER, Kind, LayerId
 
-EPS = 1e-9  # factor values are on a 0.1 grid; float sums must not fall just outside ±k
 HEADLINE = ("mae", "within_0_1", "within_0_2", "factor_sum_mae", "band_agreement", "layer_accuracy", "kind_accuracy", "failure_rate")
 DEFAULT_ITERATIONS = 1000
 DEFAULT_SEED = 20240601
@@ -64,7 +63,7 @@ def pearson(x: Sequence[float], y: Sequence[float]) -> float | None:
     sxy = sum((a - mx) * (b - my) for a, b in zip(x, y, strict=True))
     sxx = sum((a - mx) ** 2 for a in x)
     syy = sum((b - my) ** 2 for b in y)
-    if sxx <= EPS or syy <= EPS:
+    if sxx <= EPSILON or syy <= EPSILON:
         return None  # a constant series has no rank order to agree with
     return sxy / math.sqrt(sxx * syy)
 
@@ -106,8 +105,8 @@ def sample_stats(record: SampleRecord) -> SampleStats:
         ok=True,
         abs_err_sum=sum(errors),
         pairs=len(errors),
-        within1=sum(e <= 0.1 + EPS for e in errors),
-        within2=sum(e <= 0.2 + EPS for e in errors),
+        within1=sum(e <= 0.1 + EPSILON for e in errors),
+        within2=sum(e <= 0.2 + EPSILON for e in errors),
         factor_sum_abs=None if fse is None else abs(fse),
         band_match=band,
         layer_match=layer_n - len(record.layer_errors) if layer_n else 0,
@@ -218,8 +217,8 @@ def _factor_metrics(ok: list[SampleRecord]) -> list[FactorMetrics]:
                 n=len(errs),
                 mae=_round(mean(abs_errs)),
                 bias=_round(mean(errs)),
-                within_0_1=_round(_share([e <= 0.1 + EPS for e in abs_errs])),
-                within_0_2=_round(_share([e <= 0.2 + EPS for e in abs_errs])),
+                within_0_1=_round(_share([e <= 0.1 + EPSILON for e in abs_errs])),
+                within_0_2=_round(_share([e <= 0.2 + EPSILON for e in abs_errs])),
                 spearman=_round(spearman(gold, pred)),
             )
         )

@@ -13,9 +13,8 @@ from rich.table import Table
 
 from analyzer.evals.compare import Comparison
 from analyzer.evals.gate import GateResult
-from analyzer.evals.metrics import EPS
 from analyzer.evals.records import Metrics, RunLog, SampleRecord, write_run_log
-from analyzer.models import FACTOR_NAMES, FACTOR_ORDER, FactorKey
+from analyzer.models import EPSILON, FACTOR_NAMES, FACTOR_ORDER, FactorKey
 
 # (attribute, label, is a share shown as %)
 HEADLINE_ROWS: tuple[tuple[str, str, bool], ...] = (
@@ -42,7 +41,7 @@ HEADLINE_ROWS: tuple[tuple[str, str, bool], ...] = (
     ("range_coverage", "Gold-derived score inside the range", True),
     ("range_coverage_facts", "… with only the gold facts swapped in", True),
 )
-WRONG = 0.1 + EPS  # a factor is "wrong" when it is off by more than one grid step
+WRONG = 0.1 + EPSILON  # a factor is "wrong" when it is off by more than one grid step
 
 
 def fmt(value: float | int | None, share: bool = False, digits: int = 3) -> str:

@@ -11,7 +11,7 @@ from importlib import resources
 from analyzer.extract.schema import GroundingTally
 from analyzer.extract.llm_settings import DISAGREEMENT_THRESHOLD
 from analyzer.extract.grounding import strip_markup
-from analyzer.models import FACTOR_NAMES, FACTOR_ORDER, AgenticProfile, AnalysisWarning, Evidence, FactorAssessment, Kind, Listing, Severity
+from analyzer.models import EPSILON, FACTOR_NAMES, FACTOR_ORDER, AgenticProfile, AnalysisWarning, Evidence, FactorAssessment, Kind, Listing, Severity
 
 
 MAX_SPAN_PASSAGE = 600  # a flagged span longer than this (a whole long line) is represented by its quoted window
@@ -48,7 +48,7 @@ def disagreement_warnings(llm: AgenticProfile, heuristic: AgenticProfile, thresh
         if a is None or b is None:
             continue
         diff = round(abs(a - b), 2)
-        if diff > threshold + 1e-9:
+        if diff > threshold + EPSILON:
             out.append(AnalysisWarning(
                 code="llm_disagreement", severity=Severity.WARNING,
                 message=f"{FACTOR_NAMES[key]}: the LLM says {a:.1f}, the offline heuristic says {b:.1f}; check the evidence.",

@@ -10,7 +10,7 @@ from functools import cache
 from importlib import resources
 from string import Template
 
-from analyzer.models import Analysis, Band, Evidence, FactorAssessment, LayerStatus, MaestroLayer
+from analyzer.models import EPSILON, Analysis, Band, Evidence, FactorAssessment, LayerStatus, MaestroLayer
 from analyzer.report import common, escape
 from analyzer.sentences import display_quote
 from analyzer.text import plural
@@ -92,7 +92,7 @@ def _header(analysis: Analysis) -> str:
 
 
 def _level(value: float) -> str:
-    return "lvl-high" if value >= 0.7 - 1e-9 else "lvl-mid" if value >= 0.4 - 1e-9 else "lvl-low"
+    return "lvl-high" if value >= 0.7 - EPSILON else "lvl-mid" if value >= 0.4 - EPSILON else "lvl-low"
 
 
 def _chart(analysis: Analysis) -> str:

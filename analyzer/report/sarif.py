@@ -28,6 +28,7 @@ from urllib.parse import quote
 from analyzer import __version__
 from analyzer.maestro import DRIVER_THRESHOLD, Catalogue, load_catalogue
 from analyzer.models import (
+    EPSILON,
     FACTOR_NAMES,
     LAYER_NAMES,
     Analysis,
@@ -284,7 +285,7 @@ class _RunBuilder:
             if (f := self.factors.get(k)) is not None
             and f.status is FactorStatus.STATED
             and f.value is not None
-            and f.value >= DRIVER_THRESHOLD - 1e-9
+            and f.value >= DRIVER_THRESHOLD - EPSILON
         ]
         return sorted(found, key=lambda k: -(self.factors[k].value or 0.0))
 

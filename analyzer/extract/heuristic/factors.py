@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from analyzer.extract.heuristic.rules import Rules, ValueRule
 from analyzer.extract.heuristic.textscan import Match, ScanText
-from analyzer.models import FACTOR_NAMES, FACTOR_ORDER, FactorAssessment, FactorKey, FactorStatus, Kind
+from analyzer.models import EPSILON, FACTOR_NAMES, FACTOR_ORDER, FactorAssessment, FactorKey, FactorStatus, Kind
 from analyzer.rubric import floor
 from analyzer.text import kind_phrase
 
@@ -35,7 +35,7 @@ def assess_factor(
     supported: list[tuple[float, ValueRule, Match]] = []
     for rule in rules.factor_rules[key]:
         value = rule.value_for(kind)
-        if value is None or (value <= base and (confirm_from is None or value < confirm_from - 1e-9)):
+        if value is None or (value <= base and (confirm_from is None or value < confirm_from - EPSILON)):
             continue
         hit = next((h for h in scan.find_all(rule.pattern, include_code=rule.include_code, limit=3) if (used or {}).get(h.quote, 0) < MAX_FACTORS_PER_QUOTE), None)
         if hit is not None and (value > base or len(hit.quote.split()) >= CONFIRM_MIN_WORDS):
@@ -43,7 +43,7 @@ def assess_factor(
     # Highest value first; ties keep the YAML order (sorted is stable), so output is deterministic.
     supported.sort(key=lambda s: -s[0])
     name = FACTOR_NAMES[key]
-    if not supported or supported[0][0] < base - CONFIRM_MARGIN - 1e-9:
+    if not supported or supported[0][0] < base - CONFIRM_MARGIN - EPSILON:
         return FactorAssessment(
             key=key,
             name=name,
