@@ -44,9 +44,10 @@ def _lower_pattern(source: str) -> str:
     return "".join(out)
 
 
-def _top_level_branches(source: str) -> list[str]:
-    """Split a pattern on `|` outside groups and character classes."""
-    branches, depth, in_class, start, i = [], 0, False, 0, 0
+def _structure(source: str, start: int = 0) -> Iterator[tuple[int, str, int]]:
+    """(index, character, group depth after it) for each character of the pattern's own structure:
+    escaped characters and the insides of character classes are skipped."""
+    depth, in_class, i = 0, False, start
     while i < len(source):
         ch = source[i]
         if ch == "\\":
@@ -58,14 +59,19 @@ def _top_level_branches(source: str) -> list[str]:
             in_class = True
             if source[i + 1 : i + 2] == "]":  # a literal ']' first in a class
                 i += 1
-        elif ch == "(":
-            depth += 1
-        elif ch == ")":
-            depth -= 1
-        elif ch == "|" and depth == 0:
+        else:
+            depth += (ch == "(") - (ch == ")")
+            yield i, ch, depth
+        i += 1
+
+
+def _top_level_branches(source: str) -> list[str]:
+    """Split a pattern on `|` outside groups and character classes."""
+    branches, start = [], 0
+    for i, ch, depth in _structure(source):
+        if ch == "|" and depth == 0:
             branches.append(source[start:i])
             start = i + 1
-        i += 1
     branches.append(source[start:])
     return branches
 
@@ -93,25 +99,9 @@ def literal_prefixes(branch: str) -> list[str]:
 
 
 def _closing_paren(source: str, open_at: int) -> int:
-    depth, in_class, i = 0, False, open_at
-    while i < len(source):
-        ch = source[i]
-        if ch == "\\":
-            i += 2
-            continue
-        if in_class:
-            in_class = ch != "]"
-        elif ch == "[":
-            in_class = True
-            if source[i + 1 : i + 2] == "]":
-                i += 1
-        elif ch == "(":
-            depth += 1
-        elif ch == ")":
-            depth -= 1
-            if depth == 0:
-                return i
-        i += 1
+    for i, ch, depth in _structure(source, open_at):
+        if ch == ")" and depth == 0:
+            return i
     return -1
 
 
