@@ -39,7 +39,7 @@ MIN_QUOTE_CHARS = 12
 MIN_QUOTE_WORDS = 3
 INJECTION_OVERLAP = 90.0  # partial ratio at which a quote counts as taken from an injection passage
 
-_TRANSLATE = str.maketrans({
+TRANSLATE = str.maketrans({
     "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u201c": '"', "\u201d": '"', "\u201e": '"',
     "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-", "\u2015": "-", "\u2212": "-",
     "\u00a0": " ", "\u200b": "", "\u200c": "", "\u200d": "", "\u2060": "", "\ufeff": "",
@@ -49,7 +49,7 @@ _LINK = re.compile(r"\[([^\[\]\n]*)\](?:\([^()\n]*\)|\[[^\[\]\n]*\])")
 _AUTOLINK = re.compile(r"<((?:https?|mailto):[^<>\s]*)>")
 _TAG = re.compile(r"</?[A-Za-z!][^<>\n]*>")
 _NON_WORD = re.compile(r"[^\w]+")
-_ELLIPSIS = re.compile(r"\.\.\.+|\u2026|\[\s*\.\.\.\s*\]")
+ELLIPSIS = re.compile(r"\.\.\.+|\u2026|\[\s*\.\.\.\s*\]")
 # Words a bare licence name is made of: "MIT", "Apache License 2.0", "CC-BY-NC-4.0", "BSD 3-Clause".
 _LICENCE_WORDS = frozenset(
     "mit apache license licence licensed bsd gpl lgpl agpl mpl cc by sa nc nd epl isc unlicense zlib "
@@ -58,18 +58,27 @@ _LICENCE_WORDS = frozenset(
 )
 
 
+# strip_markup's steps, in order: (pattern, group kept or None to drop the match, padding on each side).
+# The report's quote locator replays the same steps while tracking offsets, so both read one list.
+MARKUP_STEPS: tuple[tuple[re.Pattern[str], int | None, str], ...] = (
+    (_IMAGE, 1, " "),
+    (_LINK, 1, ""),
+    (_LINK, 1, ""),  # a link around an image: [![badge](img)](url) -> [badge](url) -> badge
+    (_AUTOLINK, 1, ""),
+    (_TAG, None, " "),
+)
+_REPLACEMENTS = tuple((pattern, pad if group is None else f"{pad}\\{group}{pad}") for pattern, group, pad in MARKUP_STEPS)
+
+
 def strip_markup(text: str) -> str:
     """The words a reader sees: link and image text without URLs, no HTML tags, entities decoded."""
-    text = _IMAGE.sub(r" \1 ", text)
-    text = _LINK.sub(r"\1", text)
-    text = _LINK.sub(r"\1", text)  # a link around an image: [![badge](img)](url) -> [badge](url) -> badge
-    text = _AUTOLINK.sub(r"\1", text)
-    text = _TAG.sub(" ", text)
+    for pattern, replacement in _REPLACEMENTS:
+        text = pattern.sub(replacement, text)
     return html.unescape(text)
 
 
 def normalise(text: str) -> str:
-    text = unicodedata.normalize("NFKC", strip_markup(text)).translate(_TRANSLATE).casefold()
+    text = unicodedata.normalize("NFKC", strip_markup(text)).translate(TRANSLATE).casefold()
     return " ".join(_NON_WORD.sub(" ", text).replace("_", " ").split())
 
 
@@ -114,7 +123,7 @@ class Grounder:
 
     def check(self, quote: str) -> tuple[str | None, Rejection | None]:
         """(where the quote is, None) when it verifies, else (None, why not)."""
-        parts = [normalise(p) for p in _ELLIPSIS.split(quote)]
+        parts = [normalise(p) for p in ELLIPSIS.split(quote)]
         parts = [p for p in parts if p]
         whole = " ".join(parts)
         if not parts:

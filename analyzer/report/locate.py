@@ -22,20 +22,12 @@ from rapidfuzz import fuzz
 
 from analyzer.errors import AnalyzerError
 # The grounding module's own normalisation pieces, so a quote is found here exactly when it verified there.
-from analyzer.extract.grounding import _AUTOLINK, _ELLIPSIS, _IMAGE, _LINK, _TAG, _TRANSLATE, FUZZY_THRESHOLD, MIN_FUZZY_CHARS, normalise
+from analyzer.extract.grounding import ELLIPSIS, FUZZY_THRESHOLD, MARKUP_STEPS, MIN_FUZZY_CHARS, TRANSLATE, normalise
 from analyzer.models import Listing
 
 _WORD = re.compile(r"\w")
 # html.unescape also decodes the legacy forms without a semicolon ("&nbsp"), so these take it as optional.
 _ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});?")
-# grounding.strip_markup's steps in its order: (pattern, group kept or None for a space, padding)
-_MARKUP_STEPS: tuple[tuple[re.Pattern[str], int | None, str], ...] = (
-    (_IMAGE, 1, " "),
-    (_LINK, 1, ""),
-    (_LINK, 1, ""),
-    (_AUTOLINK, 1, ""),
-    (_TAG, None, " "),
-)
 
 
 def _substitute(pattern: re.Pattern[str], group: int | None, pad: str, text: str, origin: list[int]) -> tuple[str, list[int]]:
@@ -78,7 +70,7 @@ def _unescape(text: str, origin: list[int]) -> tuple[str, list[int]]:
 def strip_markup_tracked(text: str) -> tuple[str, list[int]]:
     """grounding.strip_markup, plus each output character's offset in `text`."""
     origin = list(range(len(text)))
-    for pattern, group, pad in _MARKUP_STEPS:
+    for pattern, group, pad in MARKUP_STEPS:
         text, origin = _substitute(pattern, group, pad, text, origin)
     return _unescape(text, origin)
 
@@ -115,7 +107,7 @@ class QuoteLocator:
         Searched in the text as a reader sees it (grounding's markup stripping) and, failing that, in the
         text with its markup: a quote that starts inside a link keeps the URL, which the reader form drops.
         """
-        parts = [p for p in (normalise(part) for part in _ELLIPSIS.split(quote)) if p]
+        parts = [p for p in (normalise(part) for part in ELLIPSIS.split(quote)) if p]
         if not parts:
             return None
         found = self._find_parts(parts, self._norm, self._origin, fuzzy=False)
@@ -150,7 +142,7 @@ def _normalised(text: str, origin: list[int]) -> tuple[str, list[int]]:
     chars: list[str] = []
     where: list[int] = []
     for ch, index in zip(text, origin, strict=True):
-        for out in unicodedata.normalize("NFKC", ch).translate(_TRANSLATE).casefold():
+        for out in unicodedata.normalize("NFKC", ch).translate(TRANSLATE).casefold():
             if _WORD.match(out) and out != "_":
                 chars.append(out)
                 where.append(index)
