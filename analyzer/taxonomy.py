@@ -20,6 +20,8 @@ __all__ = [
     "FACT_LABELS",
     "KIND_GROUPS",
     "KIND_LABELS",
+    "KIND_PHRASES",
+    "KIND_SHORT",
     "MODEL_KINDS",
     "broad_group",
     "expand_kinds",
@@ -74,6 +76,40 @@ KIND_LABELS: MappingProxyType[Kind, str] = MappingProxyType(
         _K.UNKNOWN: "unknown kind of system",
     }
 )
+
+# What each kind is, as a noun phrase that reads inside a sentence ("X is an MCP server or tool").
+KIND_PHRASES: MappingProxyType[Kind, str] = MappingProxyType({
+    _K.IMAGE_VIDEO_AUDIO_MODEL: "image, video or audio generation model",
+    _K.TEXT_LLM: "text LLM without agent features",
+    _K.TOOL_CALLING_LLM: "LLM advertised for tool calling and agents",
+    _K.CLASSIFIER_EMBEDDING_ASR: "classifier, embedding, speech-recognition or segmentation model",
+    _K.MCP_SERVER_OR_TOOL: "MCP server or agent tool",
+    _K.CODING_AGENT: "coding agent",
+    _K.BROWSER_OR_COMPUTER_USE_AGENT: "browser or computer-use agent",
+    _K.MULTI_AGENT_FRAMEWORK: "multi-agent framework",
+    _K.AUTONOMOUS_AGENT: "autonomous task or research agent",
+    _K.AGENT_FRAMEWORK: "single-agent framework or SDK",
+    _K.MEMORY_SYSTEM: "memory system for agents",
+    _K.ASSISTANT_APP: "assistant app",
+    _K.UNKNOWN: "system of unknown kind",
+})
+
+# Short labels for badges, tables and the batch overview ("Kind: coding agent").
+KIND_SHORT: MappingProxyType[Kind, str] = MappingProxyType({
+    _K.IMAGE_VIDEO_AUDIO_MODEL: "image / video / audio model",
+    _K.TEXT_LLM: "text LLM",
+    _K.TOOL_CALLING_LLM: "tool-calling LLM",
+    _K.CLASSIFIER_EMBEDDING_ASR: "classifier / embedding / ASR model",
+    _K.MCP_SERVER_OR_TOOL: "MCP server or tool",
+    _K.CODING_AGENT: "coding agent",
+    _K.BROWSER_OR_COMPUTER_USE_AGENT: "browser / computer-use agent",
+    _K.MULTI_AGENT_FRAMEWORK: "multi-agent framework",
+    _K.AUTONOMOUS_AGENT: "autonomous agent",
+    _K.AGENT_FRAMEWORK: "agent framework / SDK",
+    _K.MEMORY_SYSTEM: "agent memory system",
+    _K.ASSISTANT_APP: "assistant app",
+    _K.UNKNOWN: "unknown kind",
+})
 
 # How a fact reads in a reason ("AV:N — ... (stated: runs as a network-reachable service or hosted API)").
 _FACT_LABELS = {

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 from analyzer.models import Kind
+from analyzer.taxonomy import KIND_PHRASES, KIND_SHORT
 
 # Acronyms read letter by letter start with a vowel sound when their first letter's name does ("an LLM",
 # "an MCP", "an SDK", "an HTTP API", "an RL policy"); acronyms read as a word do not ("a RAG app").
@@ -83,40 +84,6 @@ def join(items: list[str], conjunction: str = "and") -> str:
 
 def capitalise(text: str) -> str:
     return text[:1].upper() + text[1:] if text else text
-
-
-# What each kind is, as a noun phrase that reads inside a sentence ("X is an MCP server or tool").
-KIND_PHRASES: dict[Kind, str] = {
-    Kind.IMAGE_VIDEO_AUDIO_MODEL: "image, video or audio generation model",
-    Kind.TEXT_LLM: "text LLM without agent features",
-    Kind.TOOL_CALLING_LLM: "LLM advertised for tool calling and agents",
-    Kind.CLASSIFIER_EMBEDDING_ASR: "classifier, embedding, speech-recognition or segmentation model",
-    Kind.MCP_SERVER_OR_TOOL: "MCP server or agent tool",
-    Kind.CODING_AGENT: "coding agent",
-    Kind.BROWSER_OR_COMPUTER_USE_AGENT: "browser or computer-use agent",
-    Kind.MULTI_AGENT_FRAMEWORK: "multi-agent framework",
-    Kind.AUTONOMOUS_AGENT: "autonomous task or research agent",
-    Kind.AGENT_FRAMEWORK: "single-agent framework or SDK",
-    Kind.MEMORY_SYSTEM: "memory system for agents",
-    Kind.ASSISTANT_APP: "assistant app",
-    Kind.UNKNOWN: "system of unknown kind",
-}
-# Short labels for badges, tables and the batch overview ("Kind: coding agent").
-KIND_SHORT: dict[Kind, str] = {
-    Kind.IMAGE_VIDEO_AUDIO_MODEL: "image / video / audio model",
-    Kind.TEXT_LLM: "text LLM",
-    Kind.TOOL_CALLING_LLM: "tool-calling LLM",
-    Kind.CLASSIFIER_EMBEDDING_ASR: "classifier / embedding / ASR model",
-    Kind.MCP_SERVER_OR_TOOL: "MCP server or tool",
-    Kind.CODING_AGENT: "coding agent",
-    Kind.BROWSER_OR_COMPUTER_USE_AGENT: "browser / computer-use agent",
-    Kind.MULTI_AGENT_FRAMEWORK: "multi-agent framework",
-    Kind.AUTONOMOUS_AGENT: "autonomous agent",
-    Kind.AGENT_FRAMEWORK: "agent framework / SDK",
-    Kind.MEMORY_SYSTEM: "agent memory system",
-    Kind.ASSISTANT_APP: "assistant app",
-    Kind.UNKNOWN: "unknown kind",
-}
 
 
 def kind_phrase(kind: Kind | str, *, with_art: bool = False) -> str:
