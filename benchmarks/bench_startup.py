@@ -30,7 +30,10 @@ def _command(analyzer: str | None) -> list[str]:
 
 
 def _env(cache: str, *, checkout: bool) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "ANALYZER_", "PYTHONPATH"))}
+    # PYTHONDONTWRITEBYTECODE is dropped: users run with bytecode caches (a wheel's are compiled at
+    # install), and without them every run would recompile every module.
+    drop = ("OPENAI_", "ANALYZER_", "PYTHONPATH", "PYTHONDONTWRITEBYTECODE")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(drop)}
     env["ANALYZER_CACHE_DIR"] = cache
     if checkout:  # an installed script must import its own copy, not this checkout
         env["PYTHONPATH"] = str(ROOT)
