@@ -5,19 +5,20 @@ Python's `re` only uses its fast literal-prefix scan for case-sensitive patterns
 them and searches a lower-cased copy of the text of the same length.
 
 Where every top-level branch starts with a literal word (`\\bMCP server`), candidates are found with
-`str.find` on those literals, the word boundary is checked in Python, and the pattern is only *matched*
-at a candidate. A position inside a word is rejected in O(1), so a run such as "1111…" or
-"traintrain…" costs linear time (searching without the `\\b` made every start inside the run rescan it:
-quadratic). Other patterns keep their `\\b` and run as written.
+`str.find` on those literals and each branch is tried at a candidate in order: its word boundary is checked
+in Python, a branch that is only a literal is compared as a string (no regex at all), any other branch is
+*matched* there by its own regex, compiled the first time its literal occurs. A position inside a word is
+rejected in O(1), so a run such as "1111…" or "traintrain…" costs linear time (searching without the `\\b`
+made every start inside the run rescan it: quadratic). Other patterns keep their `\\b` and run as written.
+The matches are exactly `re`'s (tests/test_fastre.py compares them on generated patterns and texts).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 _FLAGS = re.MULTILINE
-_META = set("\\.^$*+?{}[]()|")
 _QUANTIFIERS = set("?*+{")
 
 
@@ -29,40 +30,43 @@ def lower_same_length(text: str) -> str:
     return "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
 
 
+# Pattern analysis runs for every rule pattern at start-up, so it scans with `re` (C) rather than a
+# Python loop per character.
+_ESCAPE_OR_RUN = re.compile(r"\\.?|[^\\]+", re.DOTALL)
+# What _structure yields, and what it steps over: an escape, a whole character class (a ']' first in
+# it is literal; an unclosed one runs to the end), a group bracket or a branch bar.
+_STRUCTURE = re.compile(r"\\.?|\[\]?(?:\\.?|[^\]\\])*(?:\]|\Z)|[()|]", re.DOTALL)
+# A run of literal characters: anything but a metacharacter, or an escaped non-alphanumeric (\. \- \_).
+_LITERAL_RUN = re.compile(r"(?:[^\\.^$*+?{}\[\]()|]|\\[\W_])*")
+_PURE_LITERAL = re.compile(r"(?:\\b)?((?:[^\\.^$*+?{}\[\]()|]|\\[\W_])+)(\\b)?\Z")
+_ESCAPED = re.compile(r"\\(.)", re.DOTALL)
+
+
+def _unescape(literal: str) -> str:
+    return _ESCAPED.sub(lambda m: m.group(1), literal) if "\\" in literal else literal
+
+
 def _lower_pattern(source: str) -> str:
     """Lower-case the literal characters of a pattern; escapes (\\S, \\W, \\B ...) keep their case."""
-    out: list[str] = []
-    i = 0
-    while i < len(source):
-        ch = source[i]
-        if ch == "\\" and i + 1 < len(source):
-            out.append(source[i : i + 2])
-            i += 2
-            continue
-        out.append(ch.lower())
-        i += 1
+    out = []
+    for m in _ESCAPE_OR_RUN.finditer(source):
+        run = m.group()
+        if run[0] == "\\":
+            out.append(run)
+        else:  # one character at a time, as the text is lowered (no context-dependent final sigma)
+            out.append(run.lower() if run.isascii() else "".join(c.lower() for c in run))
     return "".join(out)
 
 
 def _structure(source: str, start: int = 0) -> Iterator[tuple[int, str, int]]:
-    """(index, character, group depth after it) for each character of the pattern's own structure:
-    escaped characters and the insides of character classes are skipped."""
-    depth, in_class, i = 0, False, start
-    while i < len(source):
-        ch = source[i]
-        if ch == "\\":
-            i += 2
-            continue
-        if in_class:
-            in_class = ch != "]"
-        elif ch == "[":
-            in_class = True
-            if source[i + 1 : i + 2] == "]":  # a literal ']' first in a class
-                i += 1
-        else:
+    """(index, character, group depth after it) for each '(', ')' and '|' of the pattern's own
+    structure: escaped characters and the insides of character classes are skipped."""
+    depth = 0
+    for m in _STRUCTURE.finditer(source, start):
+        ch = m.group()
+        if ch in "()|":  # a one-character match: escapes and classes are longer
             depth += (ch == "(") - (ch == ")")
-            yield i, ch, depth
-        i += 1
+            yield m.start(), ch, depth
 
 
 def _top_level_branches(source: str) -> list[str]:
@@ -107,52 +111,115 @@ def _closing_paren(source: str, open_at: int) -> int:
 
 def literal_prefix(branch: str) -> str:
     """The literal text every match of `branch` starts with ('' when it starts with a class or group)."""
-    out: list[str] = []
     i = 2 if branch.startswith("\\b") else 0
-    while i < len(branch):
-        ch = branch[i]
-        if ch == "\\":
-            nxt = branch[i + 1 : i + 2]
-            if not nxt or nxt.isalnum():  # \d, \s, \b ...: not a literal
-                break
-            out.append(nxt)
-            i += 2
-        elif ch in _META:
-            break
-        else:
-            out.append(ch)
-            i += 1
-        if i < len(branch) and branch[i] in _QUANTIFIERS:  # "agents?": the 's' is optional
-            out.pop()
-            break
-    return "".join(out)
+    end = _LITERAL_RUN.match(branch, i).end()  # type: ignore[union-attr]  # matches the empty string
+    if end > i and branch[end : end + 1] in _QUANTIFIERS:  # "agents?": the 's' is optional
+        backslashes = len(branch[i : end - 1]) - len(branch[i : end - 1].rstrip("\\"))
+        end -= 2 if backslashes % 2 else 1  # the last literal is an escape pair, or one character
+    return _unescape(branch[i:end])
 
 
 def _is_word(ch: str) -> bool:
-    return ch.isalnum() or ch == "_"
+    return ch.isalnum() or ch == "_"  # what `re` counts as a word character in str patterns
+
+
+def _at_boundary(text: str, i: int, stop: int) -> bool:
+    """`\\b` at offset `i` as `re` sees it when matching `text` up to `stop`."""
+    return (i > 0 and _is_word(text[i - 1])) != (i < stop and _is_word(text[i]))
+
+
+# Top-level branches are only matched one by one when no construct ties them together: inline flags
+# ("(?i)" applies to every branch), group references and conditionals (numbered across branches).
+_TIED = re.compile(r"\(\?(?![:=!]|<[=!])|\\[1-9]")
+
+
+def _flat_branches(source: str) -> list[str]:
+    """Top-level branches, a branch that is one whole "(?:a|b)" group replaced by its own branches
+    (the same alternatives tried in the same order)."""
+    out: list[str] = []
+    for branch in _top_level_branches(source):
+        if branch.startswith("(?:") and _closing_paren(branch, 0) == len(branch) - 1:
+            out.extend(_flat_branches(branch[3:-1]))
+        else:
+            out.append(branch)
+    return out
+
+
+def _pure_literal(branch: str) -> tuple[str, bool] | None:
+    """(text, ends with `\\b`) of a branch that is only a literal between optional `\\b`s
+    ("\\bmcp server\\b"); None for anything else."""
+    m = _PURE_LITERAL.match(branch)
+    return None if m is None else (_unescape(m.group(1)), m.group(2) is not None)
+
+
+class _Branch:
+    """One top-level alternative: the literals every match of it starts with, and how to match it at a
+    candidate offset — a plain comparison when it is a literal, else its own regex compiled on first need."""
+
+    __slots__ = ("_regex", "leading_boundary", "literals", "pure", "source", "trailing_boundary")
+
+    def __init__(self, source: str, literals: Iterable[str], *, split: bool = True) -> None:
+        self.source = source
+        self.literals = tuple(dict.fromkeys(literals))
+        # A whole pattern kept as one regex (split=False) is only ever matched by that regex.
+        self.leading_boundary = split and source.startswith("\\b")
+        pure = _pure_literal(source) if split else None
+        self.pure = None if pure is None else pure[0]
+        self.trailing_boundary = pure is not None and pure[1]
+        self._regex: re.Pattern[str] | None = None
+
+    def match(self, lowered: str, at: int, stop: int) -> int:
+        """End offset of this branch's match starting at `at`, else -1."""
+        if self.leading_boundary and not _at_boundary(lowered, at, stop):
+            return -1  # rejected in O(1): a position inside a word never reaches a regex
+        if self.pure is not None:
+            end = at + len(self.pure)
+            if end > stop or not lowered.startswith(self.pure, at):
+                return -1
+            return end if not self.trailing_boundary or _at_boundary(lowered, end, stop) else -1
+        if not any(lowered.startswith(lit, at, stop) for lit in self.literals):
+            return -1
+        if self._regex is None:
+            self._regex = re.compile(self.source, _FLAGS)  # a race only compiles it twice
+        m = self._regex.match(lowered, at, stop)
+        return -1 if m is None else m.end()
 
 
 class FastPattern:
-    """A case-insensitive pattern that searches lower-cased text (see `lower_same_length`)."""
+    """A case-insensitive pattern that searches lower-cased text (see `lower_same_length`).
 
-    __slots__ = ("_body", "_regex", "boundary", "literals", "source")
+    Matches are exactly those of `re` with the lower-cased pattern on the lower-cased text (leftmost
+    first, the first top-level branch that matches there wins, non-overlapping). When every top-level
+    branch starts with known literals, candidates come from `str.find` and each branch is tried at a
+    candidate in order: a literal branch by comparison (no regex at all), any other by its own regex,
+    compiled the first time its literal occurs at a candidate. Most rule branches never occur in a given
+    listing, and compiling all of them up front was most of the heuristic's start-up.
+    """
+
+    __slots__ = ("_body", "_branches", "_regex", "literals", "source")
 
     def __init__(self, source: str) -> None:
         self.source = source
-        branches = [_lower_pattern(b) for b in _top_level_branches(source)]
+        lowered = _lower_pattern(source)
+        split = _TIED.search(lowered) is None
+        branches = _flat_branches(lowered) if split else _top_level_branches(lowered)
         per_branch = [literal_prefixes(b) for b in branches]
-        self.literals: tuple[str, ...] = tuple(dict.fromkeys(lit for lits in per_branch for lit in lits)) if all(per_branch) else ()
-        self.boundary = bool(self.literals) and all(b.startswith("\\b") for b in branches)
-        if self.boundary:
-            branches = [b[2:] for b in branches]
-        body = branches[0] if len(branches) == 1 else "|".join(f"(?:{b})" for b in branches)
-        self._body = body
-        # A pattern with literals is compiled when one of them first occurs in a text: most never occur in
-        # a given listing, and compiling all ~300 rule patterns up front was ~45 ms of every start-up.
-        self._regex: re.Pattern[str] | None = None if self.literals else re.compile(body, _FLAGS)
+        self._body = lowered
+        self._regex: re.Pattern[str] | None = None
+        if all(per_branch):
+            if split:
+                self._branches: tuple[_Branch, ...] = tuple(_Branch(b, lits) for b, lits in zip(branches, per_branch, strict=True))
+            else:
+                self._branches = (_Branch(lowered, (lit for lits in per_branch for lit in lits), split=False),)
+            self.literals: tuple[str, ...] = tuple(dict.fromkeys(lit for b in self._branches for lit in b.literals))
+        else:  # some branch can start anywhere: the whole pattern is searched as one regex, compiled now
+            self._branches = ()
+            self.literals = ()
+            self._regex = re.compile(lowered, _FLAGS)
 
     @property
     def regex(self) -> re.Pattern[str]:
+        """The whole pattern as one regex (searches of patterns without literals; validating rule files)."""
         if self._regex is None:
             self._regex = re.compile(self._body, _FLAGS)  # a race only compiles it twice
         return self._regex
@@ -160,26 +227,26 @@ class FastPattern:
     def spans(self, lowered: str, start: int = 0, end: int | None = None, limit: int = 1_000_000) -> Iterator[tuple[int, int]]:
         """Match spans in already lower-cased text, in order, non-overlapping."""
         stop = len(lowered) if end is None else min(end, len(lowered))
-        if not self.literals:
+        if not self._branches:
             yield from self._search_spans(lowered, start, stop, limit)
             return
-        literals = self.literals
+        literals, branches = self.literals, self._branches
         nexts = [lowered.find(lit, start, stop) for lit in literals]
         found = 0
-        pos = start
         while found < limit:
             live = [n for n in nexts if n >= 0]
             if not live:
                 return
             at = min(live)
-            m = None
-            if not (self.boundary and at > 0 and _is_word(lowered[at - 1]) == _is_word(lowered[at])):
-                m = self.regex.match(lowered, at, stop)
-            if m is not None:
-                s, e = m.span()
-                yield s, e
+            e = -1
+            for branch in branches:
+                e = branch.match(lowered, at, stop)
+                if e >= 0:
+                    break
+            if e >= 0:
+                yield at, e
                 found += 1
-                pos = e if e > s else e + 1
+                pos = e if e > at else e + 1
             else:
                 pos = at + 1
             nexts = [n if n >= pos or n < 0 else lowered.find(lit, pos, stop) for n, lit in zip(nexts, literals, strict=True)]

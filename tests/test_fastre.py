@@ -1,0 +1,96 @@
+"""FastPattern matches exactly what `re` matches with the lower-cased pattern on the lower-cased text.
+
+FastPattern answers most branches without a regex (a literal branch is a string comparison plus word-
+boundary checks; other branches compile on their first candidate), so these tests compare it with
+`re.finditer` on generated patterns and texts: leftmost match first, the first branch that matches at a
+position wins, non-overlapping spans.
+"""
+
+from __future__ import annotations
+
+import re
+
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
+from analyzer.extract.heuristic.fastre import FastPattern, _pure_literal, literal_prefix, lower_same_length
+
+# Words that overlap ("agent", "agents", "agentic", "re-agent") so branches compete at the same offsets.
+WORDS = ["agent", "agents", "agentic", "tool", "tools", "tool calling", "mcp server", "a", "re", "é", "_x", "1b", "c++", "a.b"]
+SUFFIXES = ["", "s?", "(?:s|ic)?", "\\w*", " (?:server|client)s?", "\\b(?:-\\w+)?"]
+
+
+def _escape(word: str) -> str:
+    return re.escape(word).replace("\\ ", " ")
+
+
+@st.composite
+def branches(draw: st.DrawFn) -> str:
+    words = draw(st.lists(st.sampled_from(WORDS), min_size=1, max_size=3))
+    core = _escape(words[0]) if len(words) == 1 else "(?:" + "|".join(_escape(w) for w in words) + ")"
+    lead = draw(st.sampled_from(["\\b", ""]))
+    tail = draw(st.sampled_from(["\\b", ""]))
+    return lead + core + draw(st.sampled_from(SUFFIXES)) + tail
+
+
+patterns = st.lists(branches(), min_size=1, max_size=5).map("|".join)
+# Wrapped as exposure rules write them ("(?:p)|\\bq"), and with a branch that has no literal (a class).
+wrapped = st.lists(branches(), min_size=1, max_size=3).map(lambda bs: "|".join(f"(?:{b})" for b in bs))
+texts = st.lists(st.sampled_from([*WORDS, " ", "-", "x", "S", "İ", "\n", ".", "_", "AGENTS", "Tool-Calling"]), max_size=30).map("".join)
+
+
+def _expected(source: str, lowered: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
+    regex = re.compile(FastPattern(source).regex.pattern, re.MULTILINE)
+    return [m.span() for m in regex.finditer(lowered, start, len(lowered) if end is None else end)]
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.one_of(patterns, wrapped, patterns.map(lambda p: p + "|[0-9]+b\\b")), texts)
+@example(r"\bagent\b|\bagents\b", "agents agent agentic")
+@example(r"\b-x", "-x a -x")  # a boundary before a non-word character at offset 0 is not a boundary
+@example(r"\bc\+\+\b", "c++ c++x")  # a trailing \b after a non-word character
+def test_matches_exactly_like_re(source: str, text: str) -> None:
+    lowered = lower_same_length(text)
+    assert list(FastPattern(source).spans(lowered)) == _expected(source, lowered)
+
+
+@settings(max_examples=200, deadline=None)
+@given(patterns, texts, st.integers(0, 40), st.integers(0, 40))
+def test_start_and_end_bound_matches_like_re_pos_and_endpos(source: str, text: str, start: int, length: int) -> None:
+    lowered = lower_same_length(text)
+    start = min(start, len(lowered))
+    end = min(start + length, len(lowered))
+    assert list(FastPattern(source).spans(lowered, start, end)) == _expected(source, lowered, start, end)
+
+
+def test_limit_stops_after_that_many_matches() -> None:
+    pattern = FastPattern(r"\bagents?\b")
+    assert list(pattern.spans("agent agents agent", limit=2)) == [(0, 5), (6, 12)]
+
+
+def test_literal_branches_need_no_regex() -> None:
+    pattern = FastPattern(r"\bMCP server\b|\bsandbox\b|\bsandboxed (?:code|tools)\b")
+    assert list(pattern.spans("an mcp server in a sandbox")) == [(3, 13), (19, 26)]
+    assert pattern._regex is None
+    assert [b._regex is None for b in pattern._branches] == [True, True, True]  # no branch compiled
+    assert list(pattern.spans("sandboxed code")) == [(0, 14)]
+    assert pattern._branches[2]._regex is not None  # compiled once its literal occurred
+
+
+def test_pure_literal_and_literal_prefix() -> None:
+    assert _pure_literal(r"\bmcp server\b") == ("mcp server", True)
+    assert _pure_literal(r"c\+\+") == ("c++", False)
+    assert _pure_literal(r"\bagents?\b") is None
+    assert _pure_literal(r"\bfoo\bbar") is None
+    assert _pure_literal(r"\b") is None
+    assert literal_prefix(r"\bagents?") == "agent"
+    assert literal_prefix(r"c\+?") == "c"
+    assert literal_prefix(r"a\\?") == "a"  # an escaped backslash made optional
+    assert literal_prefix(r"[a-z]+") == ""
+
+
+def test_tied_branches_stay_one_regex() -> None:
+    # Group numbers (and inline flags) span the branches: such a pattern is not split.
+    pattern = FastPattern(r"agent(x)\1|\btool\b")
+    assert len(pattern._branches) == 1
+    assert list(pattern.spans("agentxx tool agentx")) == [(0, 7), (8, 12)]
