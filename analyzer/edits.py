@@ -152,6 +152,9 @@ def apply_edits(
             record(f"factor:{key.value}", previous, display_number(value, 1))
             factor.rationale = f"Set by analyst (was {previous}). " + factor.rationale[: 800 - 40]
             factor.value, factor.status, factor.floor_applied, factor.set_by_analyst = value, FactorStatus.NOT_STATED, False, True
+        elif not factor.set_by_analyst:  # confirmed: the value stands with its evidence, but is now exact (no range margin)
+            record(f"factor:{key.value}", previous, display_number(value, 1))
+            factor.set_by_analyst = True
 
     for raw_name, raw_value in (facts or {}).items():
         name = parse_fact_name(raw_name)

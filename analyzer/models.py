@@ -15,8 +15,9 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
-SCHEMA_VERSION = "2.0"
-"""2.0: tri-state exposure facts with per-fact evidence, AIVSS range, analyst edits (1.0 is still read)."""
+SCHEMA_VERSION = "2.1"
+"""2.0: tri-state exposure facts with per-fact evidence, AIVSS range, analyst edits (1.0 is still read).
+2.1: the range also spans each judged factor value by `aivss.range.factor_margin` (2.0 files read as margin 0)."""
 
 
 class _Model(BaseModel):
@@ -405,13 +406,18 @@ class ScoreReason(_Model):
 
 
 class AivssRange(_Model):
-    """The AIVSS score and band over every combination of values of the exposure facts not stated."""
+    """The AIVSS score and band over every combination of values of the exposure facts not stated, with
+    each factor value the tool judged moved by `factor_margin` either way."""
 
     low: float | None
     high: float | None
     band_low: Band
     band_high: Band
     unstated: list[str] = Field(description="Names of the exposure facts the range is taken over (value not_stated).")
+    factor_margin: float = Field(
+        default=0.0,
+        description="How far each factor value the tool judged may move for the range (analyst-set values do not); 0.0 in files written before schema 2.1.",
+    )
 
 
 class FactAssumption(_Model):
@@ -443,7 +449,7 @@ class AivssResult(_Model):
     rounding: Rounding
     scale: Scale
     reasons: list[ScoreReason]
-    range: AivssRange | None = Field(default=None, description="Score over the unstated exposure facts; None when there is no score.")
+    range: AivssRange | None = Field(default=None, description="Score over the unstated exposure facts and the factors' margin; None when there is no score.")
     assumptions: list[FactAssumption] = Field(default_factory=list, description="Assumed values the point score uses for unstated facts.")
     steps: AivssSteps | None = Field(default=None, description="The formula's unrounded intermediate values; None when there is no score.")
 

@@ -192,7 +192,7 @@ def rescore(
     run = analysis.run.model_copy(update={"timings": [*analysis.run.timings, *timings]})
     return analysis.model_copy(
         update={
-            "schema_version": SCHEMA_VERSION,  # a 1.0 file is read in the 2.0 shape and written back in it
+            "schema_version": SCHEMA_VERSION,  # an older file is read in the current shape and written back in it
             "system": profile.system if profile is not None else analysis.system,
             "factors": profile.factors if profile is not None else analysis.factors,
             "aivss": aivss,

@@ -93,10 +93,16 @@ class CvssMetrics(_Strict):
         return self
 
 
+class RangeRules(_Strict):
+    factor_margin: float = Field(ge=0.0, le=0.5)
+    reason: str
+
+
 class CvssRules(_Strict):
     cvss: CvssMetrics
     threat: ThreatRules
     mitigation: MitigationRules
+    range: RangeRules
 
 
 # --------------------------------------------------------------------------- exposure_by_kind.yaml

@@ -8,7 +8,10 @@ records a reason, and user overrides win.
 Exposure facts are tri-state. The point score uses the facts the listing states plus, for the facts it
 does not state, the kind's typical values from analyzer/data/exposure_by_kind.yaml (reported as
 "assumed"). The range is the score over every combination of values of the facts not stated (at most
-2^8 = 256 evaluations), so stating a fact can only narrow it and it always contains the point.
+2^8 = 256 evaluations per end), with each factor value the tool judged moved by the margin of
+cvss_derivation.yaml `range` (down for the low end, up for the high end): a factor is a judgement on the
+rubric's 0.1 scale, not a measurement. Stating a fact or setting a factor can only narrow the range, and
+it always contains the point.
 """
 
 from __future__ import annotations
@@ -210,14 +213,36 @@ def derive_mitigation(profile: AgenticProfile) -> tuple[float, str]:
     return rules.levels[rule.level], f"{rule.level}: {rule.reason}{suffix}"
 
 
-def _range(profile: AgenticProfile, point: ExposurePoint, score_at: Any) -> AivssRange:
-    """Min and max of the score over every value of the unstated facts (the point is one of them)."""
-    scores = []
-    for combo in itertools.product((False, True), repeat=len(point.unstated)):
-        values = point.values | dict(zip(point.unstated, combo, strict=True))
-        scores.append(score_at(derive_cvss(profile, values, point.origins)[1]))
-    low, high = min(scores), max(scores)
-    return AivssRange(low=low, high=high, band_low=band_for(low), band_high=band_for(high), unstated=list(point.unstated))
+def _moved(profile: AgenticProfile, margin: float, direction: int) -> AgenticProfile:
+    """The profile with each judged factor value moved by `margin` in `direction` (analyst-set ones stay)."""
+    if margin <= 0.0:
+        return profile
+    factors = [
+        f if f.set_by_analyst or f.value is None else f.model_copy(update={"value": round(min(1.0, max(0.0, f.value + direction * margin)), 2)})
+        for f in profile.factors
+    ]
+    return profile.model_copy(update={"factors": factors})
+
+
+def _range(profile: AgenticProfile, point: ExposurePoint, score_at: Any, fixed_base: float | None = None) -> AivssRange:
+    """Min and max of the score over every value of the unstated facts, the judged factors moved down for
+    the low end and up for the high end. Every rule and the formula are monotone in both, so the two
+    extremes bound every combination, and the point (margin 0) is inside. With a user-given CVSS base
+    (`fixed_base`) the facts do not enter the score, so only the factors move."""
+    judged = any(not f.set_by_analyst for f in profile.factors)
+    margin = cvss_rules().range.factor_margin if judged else 0.0
+    unstated = point.unstated if fixed_base is None else []
+    ends = []
+    for direction, pick in ((-1, min), (1, max)):
+        moved = _moved(profile, margin, direction)
+        scores = []
+        for combo in itertools.product((False, True), repeat=len(unstated)):
+            values = point.values | dict(zip(unstated, combo, strict=True))
+            base = fixed_base if fixed_base is not None else derive_cvss(moved, values, point.origins)[1]
+            scores.append(score_at([f.value for f in moved.factors], base))
+        ends.append(pick(scores))
+    low, high = ends
+    return AivssRange(low=low, high=high, band_low=band_for(low), band_high=band_for(high), unstated=list(unstated), factor_margin=margin)
 
 
 # --------------------------------------------------------------------------- the stage
@@ -281,15 +306,14 @@ def score_profile(profile: AgenticProfile | None, options: ScoringOptions | None
         raise ScoringError("a factor of the profile has no value", hint="re-run the extraction or fill in every factor value")
     assert base is not None  # only a failed extraction leaves the base unknown
 
-    def score_at(cvss_base: float) -> float:
-        return compute_aivss(cvss_base, values, thm, mf, formula=formula, rounding=rounding, scale=scale).score  # type: ignore[arg-type]
+    def score_at(factors: list[float], cvss_base: float) -> float:
+        return compute_aivss(cvss_base, factors, thm, mf, formula=formula, rounding=rounding, scale=scale).score
 
     result = compute_aivss(base, values, thm, mf, formula=formula, rounding=rounding, scale=scale)  # type: ignore[arg-type]
     how = "snapped to 0 / 0.5 / 1 (spec scale), then summed" if scale is Scale.SPEC else "sum of the ten factor values"
     reasons.append(ScoreReason(input="factors", value=f"{result.factor_sum:.2f}".rstrip("0").rstrip("."), reason=how, overridden=False))
-    if overridden_base:  # the facts do not enter the score, so they cannot widen it
-        span = AivssRange(low=result.score, high=result.score, band_low=result.band, band_high=result.band, unstated=[])
-        assumptions: list[FactAssumption] = []
+    if overridden_base:
+        span, assumptions = _range(profile, point, score_at, fixed_base=base), []
     else:
         span, assumptions = _range(profile, point, score_at), point.assumptions
     return AivssResult(

@@ -1,7 +1,8 @@
 """The CI gate: does an analysis reach a failure threshold (`--fail-on BAND`, `--max-score X`)?
 
 A threshold is checked against the point score, or with `use_range` against the top of the score's
-range (what the score could be if every unstated fact were the worse case). A failed extraction has no
+range (what the score could be if every unstated fact were the worse case and every judged factor one
+step higher). A failed extraction has no
 score and never trips the gate: it is reported as a failure of its own (exit 4 / 5).
 """
 

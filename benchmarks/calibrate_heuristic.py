@@ -16,6 +16,10 @@ Generalisation checks (the rules were written while reading the gold set, so in-
                       each sample is scored with every rule switched off that fires on no other pooled
                       sample. --gate FILE exits 1 when MAE or kind accuracy is worse than the file allows.
                       (A kind with a single gold example, e.g. memory-system, cannot survive its own holdout.)
+                      For the samples with exposure gold (gold-dev with exposure-dev.jsonl beside it, the
+                      evals fixtures) it also prints range coverage: how often the score the project's
+                      rules give from the gold kind, facts, factors and mitigations lies inside the range
+                      of the held-out prediction (held-out factors; facts and mitigations as extracted).
 """
 
 from __future__ import annotations
@@ -31,12 +35,16 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
+from analyzer.evals.dataset import Sample, load_exposure_gold  # noqa: E402
+from analyzer.evals.exposure import gold_profile  # noqa: E402
 from analyzer.extract.heuristic import HeuristicExtractor  # noqa: E402
 from analyzer.extract.heuristic.rules import Rules, load_rules  # noqa: E402
 from analyzer.extract.heuristic.textscan import ScanText  # noqa: E402
 from analyzer.fetch.local import read_local  # noqa: E402
 from analyzer.models import EPSILON, FACTOR_ORDER, FactorKey, Kind, Listing  # noqa: E402
 from analyzer.rubric import floor  # noqa: E402
+from analyzer.rules import settle_profile  # noqa: E402
+from analyzer.score import score_profile  # noqa: E402
 
 SHORT = {
     FactorKey.AUTONOMY_OF_ACTION: "AA",
@@ -96,7 +104,8 @@ def without_rules(rules: Rules, support: dict[int, set[str]], allowed: set[str])
 
 def evaluate(gold_path: Path, split: str | None = None, holdout: str | None = None) -> dict:
     """Run the extractor over the gold samples; return per-sample predictions and errors."""
-    samples = load_gold(gold_path, None)
+    exposure = _exposure_gold(gold_path)
+    samples = [{**s, **exposure.get(s["slug"], {})} for s in load_gold(gold_path, None)]
     listings = {s["slug"]: read_local(str((gold_path.parent / s["listing"]).resolve())) for s in samples}
     rules = load_rules()
     support = rule_support(rules, samples, listings) if holdout else {}
@@ -106,7 +115,7 @@ def evaluate(gold_path: Path, split: str | None = None, holdout: str | None = No
         train = set(slugs) - test
         samples = [s for s in samples if s["slug"] in test]
     elif split:
-        samples = load_gold(gold_path, split)
+        samples = [s for s in samples if s["slug"] in {g["slug"] for g in load_gold(gold_path, split)}]
     rows = []
     for sample in samples:
         listing = listings[sample["slug"]]
@@ -128,6 +137,7 @@ def evaluate(gold_path: Path, split: str | None = None, holdout: str | None = No
                 "pred": predicted,
                 "gold": gold,
                 "err": {k: abs(predicted[k] - gold[k]) for k in FACTOR_ORDER},
+                "in_range": _inside_range(sample, profile),
             }
         )
     return {"rows": rows}
@@ -138,7 +148,7 @@ def report(result: dict, per_listing: bool) -> float:
     all_err = [e for r in rows for e in r["err"].values()]
     overall = statistics.fmean(all_err)
     kind_ok = sum(r["kind"] == r["gold_kind"] for r in rows)
-    print(f"samples: {len(rows)}   kind accuracy: {kind_ok}/{len(rows)}   MAE overall: {overall:.3f}")
+    print(f"samples: {len(rows)}   kind accuracy: {kind_ok}/{len(rows)}   MAE overall: {overall:.3f}{_coverage_text(cv_figures(rows))}")
     print("per factor: " + "  ".join(f"{SHORT[k]} {statistics.fmean(r['err'][k] for r in rows):.3f}" for k in FACTOR_ORDER))
     by_kind: dict[str, list[dict]] = defaultdict(list)
     for r in rows:
@@ -173,7 +183,7 @@ def summary(gold: Path) -> None:
         rows = evaluate(path, None, holdout)["rows"]
         mae = statistics.fmean(e for r in rows for e in r["err"].values())
         kind_ok = sum(r["kind"] == r["gold_kind"] for r in rows)
-        print(f"{label:28} n={len(rows):2}  MAE {mae:.3f}  kind {kind_ok}/{len(rows)}")
+        print(f"{label:28} n={len(rows):2}  MAE {mae:.3f}  kind {kind_ok}/{len(rows)}{_coverage_text(cv_figures(rows))}")
 
 
 def cv_sets(gold: Path) -> list[tuple[str, Path]]:
@@ -182,14 +192,33 @@ def cv_sets(gold: Path) -> list[tuple[str, Path]]:
     return [(name, path) for name, path in sets if path.is_file()]
 
 
+def _exposure_gold(gold: Path) -> dict[str, dict]:
+    """exposure-dev.jsonl beside the gold-dev file, by slug ({} when it is not there)."""
+    path = gold.parent / "exposure-dev.jsonl"
+    if not path.is_file():
+        return {}
+    return {slug: {"exposure": g.exposure, "mitigations": g.mitigations} for slug, g in load_exposure_gold(path).items()}
+
+
+def _inside_range(sample: dict, profile: object) -> bool | None:
+    """Whether the gold-derived score lies in the predicted range; None without exposure gold or a profile."""
+    if sample.get("exposure") is None or profile is None:
+        return None
+    gold = score_profile(gold_profile(Sample.model_validate(sample))).score
+    span = score_profile(settle_profile(profile)).range  # type: ignore[arg-type]
+    assert gold is not None and span is not None and span.low is not None and span.high is not None
+    return span.low - EPSILON <= gold <= span.high + EPSILON
+
+
 def cross_validate(sets: list[tuple[str, Path]]) -> list[dict]:
     """Leave-one-out over every labelled sample of every set, rules switched off per held-out sample."""
     samples: list[dict] = []
     listings: dict[str, Listing] = {}
     for name, path in sets:
+        exposure = _exposure_gold(path) if name == "gold-dev" else {}
         for sample in load_gold(path, None):
             key = f"{name}/{sample['slug']}"
-            samples.append({**sample, "slug": key, "set": name})
+            samples.append({**sample, **exposure.get(sample["slug"], {}), "slug": key, "set": name})
             listings[key] = read_local(str((path.parent / sample["listing"]).resolve()))
     rules = load_rules()
     support = rule_support(rules, samples, listings)
@@ -201,27 +230,48 @@ def cross_validate(sets: list[tuple[str, Path]]) -> list[dict]:
         predicted = {f.key: float(f.value or 0.0) for f in profile.factors} if profile else {k: 0.0 for k in FACTOR_ORDER}
         gold = {k: float(sample["factors"][k.value]) for k in FACTOR_ORDER}
         kind = profile.system.kind.value if profile else "failed"
-        rows.append({"set": sample["set"], "slug": sample["slug"], "kind": kind, "gold_kind": sample["kind"], "err": {k: abs(predicted[k] - gold[k]) for k in FACTOR_ORDER}})
+        rows.append(
+            {
+                "set": sample["set"], "slug": sample["slug"], "kind": kind, "gold_kind": sample["kind"],
+                "err": {k: abs(predicted[k] - gold[k]) for k in FACTOR_ORDER}, "in_range": _inside_range(sample, profile),
+            }
+        )  # fmt: skip
     return rows
 
 
 def cv_figures(rows: list[dict]) -> dict[str, float]:
-    return {
+    covered = [r["in_range"] for r in rows if r["in_range"] is not None]
+    figures = {
         "samples": len(rows),
         "mae": round(statistics.fmean(e for r in rows for e in r["err"].values()), 4),
         "kind_accuracy": round(sum(r["kind"] == r["gold_kind"] for r in rows) / len(rows), 4),
     }
+    if covered:
+        figures |= {"range_samples": len(covered), "range_coverage": round(sum(covered) / len(covered), 4)}
+    return figures
+
+
+def _coverage_text(figures: dict[str, float]) -> str:
+    if "range_coverage" not in figures:
+        return ""
+    return f"  gold-derived score in range {figures['range_coverage']:.1%} (n={figures['range_samples']})"
 
 
 def print_cv(rows: list[dict]) -> dict[str, float]:
     figures = cv_figures(rows)
-    print(f"cross-validated (leave-one-out, {figures['samples']} samples): MAE {figures['mae']:.3f}  kind accuracy {figures['kind_accuracy']:.1%}")
+    print(
+        f"cross-validated (leave-one-out, {figures['samples']} samples): MAE {figures['mae']:.3f}  "
+        f"kind accuracy {figures['kind_accuracy']:.1%}{_coverage_text(figures)}"
+    )
     for name in dict.fromkeys(r["set"] for r in rows):
         part = cv_figures([r for r in rows if r["set"] == name])
-        print(f"  {name:24} n={part['samples']:2}  MAE {part['mae']:.3f}  kind {part['kind_accuracy']:.1%}")
+        print(f"  {name:24} n={part['samples']:2}  MAE {part['mae']:.3f}  kind {part['kind_accuracy']:.1%}{_coverage_text(part)}")
     wrong = [f"{r['slug']} ({r['kind']} != {r['gold_kind']})" for r in rows if r["kind"] != r["gold_kind"]]
     if wrong:
         print("  wrong kind: " + "; ".join(wrong))
+    missed = [r["slug"] for r in rows if r["in_range"] is False]
+    if missed:
+        print("  gold-derived score outside the range: " + "; ".join(missed))
     return figures
 
 

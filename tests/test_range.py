@@ -31,8 +31,38 @@ def test_the_range_contains_the_point_and_spans_the_unstated_facts(kind: Kind, f
     assert span is not None and result.score is not None
     assert span.low <= result.score <= span.high
     assert set(span.unstated) <= {f for f, v in facts.items() if v == "not_stated"}
-    if not span.unstated:
-        assert span.low == span.high == result.score
+    assert span.factor_margin == pytest.approx(0.1)
+    if not span.unstated:  # only the judged factors are open: the ends are the profile with them moved
+        lower = score_profile(profile_with(kind, facts, moved(values, -0.1))).score
+        upper = score_profile(profile_with(kind, facts, moved(values, +0.1))).score
+        assert (span.low, span.high) == (lower, upper)
+
+
+def moved(values: list[float], by: float) -> list[float]:
+    return [round(min(1.0, max(0.0, v + by)), 2) for v in values]
+
+
+@settings(max_examples=60, deadline=None)
+@given(kind=st.sampled_from(list(Kind)), facts=st.fixed_dictionaries({f: tri for f in EXPOSURE_FACTS}), values=st.lists(tenths, min_size=10, max_size=10), key=st.sampled_from(FACTOR_ORDER))
+def test_an_analyst_set_factor_never_widens_the_range(kind: Kind, facts: dict[str, str], values: list[float], key: str) -> None:
+    profile = profile_with(kind, facts, values)
+    edited = profile.model_copy(update={"factors": [f.model_copy(update={"set_by_analyst": f.key == key}) for f in profile.factors]})
+    before, after = score_profile(profile).range, score_profile(edited).range
+    assert before is not None and after is not None
+    assert before.low <= after.low and after.high <= before.high
+
+
+def test_the_margin_widens_a_models_range_by_its_judged_factors() -> None:
+    """A plain text model with every fact settled or stated: the range is the factors' margin alone, and
+    it reaches the score of the same model with every factor one step lower and higher."""
+    facts = {f: "no" for f in EXPOSURE_FACTS} | {"network_service": "yes", "processes_untrusted_content": "no"}
+    values = [0.0, 0.0, 0.0, 0.0, 0.0, 0.1, 0.0, 0.0, 0.6, 0.6]
+    result = score_profile(profile_with(Kind.TEXT_LLM, facts, values))
+    span = result.range
+    assert span is not None and span.unstated == [] and result.score is not None
+    assert span.low < result.score < span.high
+    assert span.low == score_profile(profile_with(Kind.TEXT_LLM, facts, [0.0] * 5 + [0.0, 0.0, 0.0, 0.5, 0.5])).score
+    assert span.high == score_profile(profile_with(Kind.TEXT_LLM, facts, [0.1] * 5 + [0.2, 0.1, 0.1, 0.7, 0.7])).score
 
 
 @settings(max_examples=80, deadline=None)
@@ -103,6 +133,10 @@ def test_unstated_facts_take_the_kinds_typical_value_for_the_point() -> None:
     assert "assumed" in result.reasons[0].reason  # the CVSS reasons say which facts were assumed
 
 
-def test_a_user_cvss_base_makes_the_range_the_point() -> None:
+def test_a_user_cvss_base_leaves_only_the_factors_open() -> None:
     result = score_profile(profile_with(Kind.CODING_AGENT, {}, [0.5] * 10), ScoringOptions(cvss_base=5.0))
-    assert result.range is not None and result.range.low == result.range.high == result.score and result.range.unstated == []
+    span = result.range
+    assert span is not None and span.unstated == []  # the facts do not enter a user-given base
+    low = score_profile(profile_with(Kind.CODING_AGENT, {}, [0.4] * 10), ScoringOptions(cvss_base=5.0)).score
+    high = score_profile(profile_with(Kind.CODING_AGENT, {}, [0.6] * 10), ScoringOptions(cvss_base=5.0)).score
+    assert (span.low, span.high) == (low, high) and low is not None and high is not None and low < result.score < high

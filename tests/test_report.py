@@ -288,3 +288,21 @@ def test_concise_report_marks_analyst_edits_with_the_previous_value() -> None:
     label = re.sub(r"\s*\([^)]*\)", "", FACT_LABELS[open_fact])
     assert f"{label}: no, set by analyst (was not stated" in md
     assert "Analyst edits:" in md
+
+
+def test_the_headline_range_says_what_it_is_taken_over() -> None:
+    """The badge's range names the open facts and the factors' margin, and the range text follows the
+    JSON's numbers; once every fact is stated and every factor set, nothing is open and no range shows."""
+    from analyzer.models import EXPOSURE_FACTS
+    from analyzer.pipeline import analyze, rescore
+    from analyzer.report.common import headline_text
+
+    a = analyze("examples/tidewater-agent.md", provider="heuristic")
+    span = a.aivss.range
+    assert span is not None and span.unstated and span.factor_margin == pytest.approx(0.1)
+    n = len(span.unstated)
+    assert f"{span.low:.1f}–{span.high:.1f}" in headline_text(a)
+    assert f"{n} exposure fact{'s' if n > 1 else ''} not stated, factors ±0.1" in headline_text(a)
+    closed = rescore(a, facts=dict.fromkeys(EXPOSURE_FACTS, "no"), set_factors={f.key.value: f.value for f in a.factors})
+    assert closed.aivss.range is not None and closed.aivss.range.low == closed.aivss.range.high == closed.aivss.score
+    assert headline_text(closed) == f"AIVSS {closed.aivss.score:.1f} · {closed.aivss.band.value}"

@@ -11,7 +11,7 @@ from builders import build_analysis, build_exposure, coding_agent_profile, image
 import analyzer
 from analyzer.cli.main import main
 from analyzer.errors import ScoringError
-from analyzer.models import EXPOSURE_FACTS, Analysis, FactSource, FactValue, Kind
+from analyzer.models import EXPOSURE_FACTS, SCHEMA_VERSION, Analysis, FactSource, FactValue, Kind
 from analyzer.pipeline import load_analysis
 
 
@@ -142,6 +142,6 @@ def test_a_schema_1_0_file_is_read_by_the_cli(capsys: pytest.CaptureFixture[str]
     code, out, err = run(capsys, "score", str(path), "--format", "json")
     assert code == 0, err
     data = json.loads(out)
-    assert data["schema_version"] == "2.0"
+    assert data["schema_version"] == SCHEMA_VERSION
     assert data["system"]["exposure"]["executes_code"] == {"value": "not_stated", "evidence": [], "source": "assumed"}
     assert data["aivss"]["range"]["low"] <= data["aivss"]["score"] <= data["aivss"]["range"]["high"]

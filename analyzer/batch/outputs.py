@@ -187,11 +187,19 @@ def _report_link(r: IndexRow, preferred: tuple[str, ...]) -> str | None:
     return r.files[0] if r.files else None
 
 
+def _range_legend() -> str:
+    from analyzer.rules import cvss_rules
+
+    margin = cvss_rules().range.factor_margin
+    moved = f", with each factor value the tool judged moved {margin:g} down and up" if margin > 0 else ""
+    return f"Range: the score over every value of the exposure facts a listing does not state (how many in brackets){moved}."
+
+
 def _markdown(rows: list[IndexRow], counts: dict[str, int], title: str) -> str:
     lines = [f"# {title}", "", f"{len(rows)} sources: {counts['done']} done, {counts['failed']} failed, {counts['pending']} pending.", ""]
     scored = [r for r in rows if r.status == "done"]
     if scored:
-        lines += ["| # | Name | Kind | AIVSS | Band | Range | Range band | Factor sum | Report |", "|---:|---|---|---:|---|---|---|---:|---|"]
+        lines += [_range_legend(), "", "| # | Name | Kind | AIVSS | Band | Range | Range band | Factor sum | Report |", "|---:|---|---|---:|---|---|---|---:|---|"]
         for i, r in enumerate(scored, start=1):
             link = _report_link(r, ("md", "html", "json"))
             report = escape.md_link(link.rsplit("/", 1)[-1], link) if link else ""
@@ -233,7 +241,7 @@ def _html(rows: list[IndexRow], counts: dict[str, int], title: str) -> str:
     ]
     scored = [r for r in rows if r.status == "done"]
     if scored:
-        parts.append("<h2>Scored</h2><table><thead><tr><th>#</th><th>Name</th><th>Kind</th><th>AIVSS</th><th>Band</th><th>Range</th><th>Range band</th><th>Factor sum</th><th>Report</th></tr></thead><tbody>")
+        parts.append(f"<h2>Scored</h2><p class='meta'>{e(_range_legend())}</p><table><thead><tr><th>#</th><th>Name</th><th>Kind</th><th>AIVSS</th><th>Band</th><th>Range</th><th>Range band</th><th>Factor sum</th><th>Report</th></tr></thead><tbody>")
         for i, r in enumerate(scored, start=1):
             link = _report_link(r, ("html", "md", "json"))
             report = f'<a href="{e(escape.safe_url(link))}">{e(link.rsplit("/", 1)[-1])}</a>' if link else ""

@@ -18,7 +18,7 @@ def add_threshold_arguments(parser: argparse.ArgumentParser) -> None:
     )
     group.add_argument("--fail-on", metavar="{" + ",".join(FAIL_ON_CHOICES) + "}", help=f"exit {EXIT_THRESHOLD} when the AIVSS band is this one or higher")
     group.add_argument("--max-score", metavar="X", help=f"exit {EXIT_THRESHOLD} when the AIVSS score is above X (0.0–10.0)")
-    group.add_argument("--fail-on-range", action="store_true", help="compare the top of the score's range (unstated facts taken as the worse case) instead of the point score")
+    group.add_argument("--fail-on-range", action="store_true", help="compare the top of the score's range (unstated facts taken as the worse case, judged factors one 0.1 step up) instead of the point score")
 
 
 def threshold_from_args(args: argparse.Namespace) -> Threshold:

@@ -5,9 +5,9 @@ the kind's settled values, as reports show them), the predicted mitigations, and
 by the project's own rules: the predicted point and range (predicted facts, factors, mitigations) and the
 gold-derived score (gold kind, gold facts, gold factors, gold mitigations). The metrics then ask: are the
 facts right, and does the headline an analyst reads land where the gold would put it? The range spans
-the unstated exposure facts only, so `range_coverage` also counts factor and mitigation errors; the
-`range_coverage_facts` variant swaps only the gold facts into the prediction, which is what the range
-itself claims to cover.
+the unstated exposure facts and each judged factor moved by the rules' margin (0.1), so
+`range_coverage` asks whether the range holds despite the extractor's errors in facts, factors and
+mitigations; the `range_coverage_facts` variant swaps only the gold facts into the prediction.
 """
 
 from __future__ import annotations
@@ -79,7 +79,7 @@ def exposure_fields(sample: Sample, profile: AgenticProfile | None) -> dict[str,
     settled = settle_profile(profile)
     pred = score_profile(settled)
     span = pred.range
-    # the prediction with the gold facts swapped in: what the range promises to cover (factor errors aside)
+    # the prediction with the gold facts swapped in: the score with the fact errors alone removed
     swapped = settled.model_copy(update={"system": settled.system.model_copy(update={"exposure": gold_profile(sample).system.exposure})})
     fields |= {
         "pred_exposure": settled.system.exposure.values(),

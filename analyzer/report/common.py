@@ -11,6 +11,7 @@ from analyzer.formula import FORMULA_LINES, computation_text
 from analyzer.formula import display_number as trimmed
 from analyzer.formula import multiplier_text as plain
 from analyzer.models import (
+    EPSILON,
     EXPOSURE_FACTS,
     FACTOR_NAMES,
     Analysis,
@@ -72,19 +73,25 @@ def badge_text(analysis: Analysis) -> str:
 
 
 def range_text(analysis: Analysis) -> str | None:
-    """'3.9–8.1: 3 exposure facts not stated' (bands added when they differ); None when nothing is open."""
+    """'3.9–8.1: 3 exposure facts not stated, factors ±0.1' (bands added when they differ); None when
+    nothing is open (every fact stated or set, and no factor margin)."""
     span = analysis.aivss.range
-    if analysis.failed or span is None or span.low is None or span.high is None or not span.unstated:
+    if analysis.failed or span is None or span.low is None or span.high is None:
         return None
-    facts = plural(len(span.unstated), "exposure fact")
-    if f"{span.low:.1f}" == f"{span.high:.1f}":  # the open facts cannot move this score
-        return f"the same for any value of the {facts} not stated"
+    open_parts = [f"{plural(len(span.unstated), 'exposure fact')} not stated"] if span.unstated else []
+    if span.factor_margin > EPSILON:
+        open_parts.append(f"factors ±{span.factor_margin:g}")
+    if not open_parts:
+        return None
+    what = ", ".join(open_parts)
+    if f"{span.low:.1f}" == f"{span.high:.1f}":  # what is open cannot move this score
+        return f"the same with {what}"
     bands = f", {span.band_low.value}–{span.band_high.value}" if span.band_low is not span.band_high else ""
-    return f"{span.low:.1f}–{span.high:.1f}{bands}: {facts} not stated"
+    return f"{span.low:.1f}–{span.high:.1f}{bands}: {what}"
 
 
 def headline_text(analysis: Analysis) -> str:
-    """The badge with the range: 'AIVSS 6.2 · Medium (3.9–8.1: 3 exposure facts not stated)'."""
+    """The badge with the range: 'AIVSS 6.2 · Medium (3.9–8.1: 3 exposure facts not stated, factors ±0.1)'."""
     span = range_text(analysis)
     return badge_text(analysis) + (f" ({span})" if span else "")
 

@@ -202,6 +202,7 @@ def assessment_properties(analysis: Analysis) -> list[dict[str, str]]:
                 _prop("aivss:range:high", _number(span.high)),
                 _prop("aivss:range:band_low", span.band_low.value),
                 _prop("aivss:range:band_high", span.band_high.value),
+                _prop("aivss:range:factor_margin", _number(span.factor_margin)),
             ]
     factors = {f.key: f for f in analysis.factors}
     for key in FACTOR_ORDER:

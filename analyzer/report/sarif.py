@@ -306,7 +306,7 @@ class _RunBuilder:
         }
         span = a.range
         if span is not None:
-            data["range"] = {"low": span.low, "high": span.high, "bandLow": span.band_low.value, "bandHigh": span.band_high.value}
+            data["range"] = {"low": span.low, "high": span.high, "bandLow": span.band_low.value, "bandHigh": span.band_high.value, "factorMargin": span.factor_margin}
         return data
 
     def result(self, rule_id: str, message: str, locations: list[dict[str, object]], level: str | None = None, **extra: object) -> dict[str, object]:
