@@ -12,7 +12,6 @@ import re
 import string
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -39,7 +38,7 @@ from analyzer.models import (
 )
 from analyzer.sentences import display_quote, split_units
 from analyzer.text import join, with_article
-from analyzer.yamlio import load_yaml
+from analyzer.datafiles import load_data_yaml
 
 # Layers a stated factor pins when the listing's own layer statements did not (see _stated_by_layer).
 LAYER_OF_FACTOR: tuple[tuple[LayerId, FactorKey], ...] = (
@@ -201,9 +200,8 @@ def _check_placeholders(text: str, allowed: frozenset[str]) -> None:
 @cache
 def load_catalogue() -> Catalogue:
     """The packaged threat catalogue, validated (cached: it never changes during a run)."""
-    raw = resources.files("analyzer.data").joinpath(CATALOGUE_FILE).read_text("utf-8")
     try:
-        return Catalogue.model_validate(load_yaml(raw))
+        return Catalogue.model_validate(load_data_yaml(CATALOGUE_FILE))
     except (ValidationError, yaml.YAMLError) as exc:
         raise ConfigError(
             f"analyzer/data/{CATALOGUE_FILE}: invalid threat catalogue: {exc}",

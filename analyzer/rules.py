@@ -11,7 +11,6 @@ leaves not stated (`typical`). Reports label both "assumed"; the range covers ev
 from __future__ import annotations
 
 from functools import cache
-from importlib import resources
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -19,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from analyzer.conditions import Condition, Fact, Subject, holds
 from analyzer.errors import ConfigError
 from analyzer.models import EXPOSURE_FACTS, AgenticProfile, ExposureFact, ExposureFacts, FactSource, FactValue, MitigationKind
-from analyzer.yamlio import load_yaml
+from analyzer.datafiles import load_data_yaml
 
 __all__ = [
     "CvssRules",
@@ -136,9 +135,8 @@ class ExposureRules(_Strict):
 
 
 def _load(file: str, model: type[_Strict]) -> _Strict:
-    text = resources.files("analyzer.data").joinpath(file).read_text("utf-8")
     try:
-        data = load_yaml(text)
+        data = load_data_yaml(file)
         if isinstance(data, dict):  # top-level keys starting with "_" hold YAML anchors only
             data = {k: v for k, v in data.items() if not str(k).startswith("_")}
         return model.model_validate(data)

@@ -16,12 +16,11 @@ import re
 from typing import Any
 from dataclasses import dataclass, replace
 from functools import cache
-from importlib import resources
 
 from analyzer.cpubudget import charge
 from analyzer.extract.obfuscation import normalise, squashed
 from analyzer.models import AnalysisWarning, Listing, Severity
-from analyzer.yamlio import load_yaml
+from analyzer.datafiles import load_data_yaml
 
 PATTERNS_FILE = "injection_patterns.yaml"
 CODE = "prompt_injection"
@@ -68,7 +67,7 @@ class InjectionPattern:
 
 @cache
 def load_patterns() -> tuple[tuple[InjectionPattern, ...], InjectionPattern]:
-    raw = load_yaml(resources.files("analyzer.data").joinpath(PATTERNS_FILE).read_text("utf-8"))
+    raw = load_data_yaml(PATTERNS_FILE)
 
     def build(item: dict[str, Any]) -> InjectionPattern:
         needs = tuple(str(w).lower() for w in item.get("needs", ()))

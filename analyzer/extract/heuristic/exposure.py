@@ -18,7 +18,6 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 
 from analyzer.errors import ConfigError
 from analyzer.extract.heuristic.fastre import FastPattern
@@ -26,7 +25,7 @@ from analyzer.extract.heuristic.textscan import Match, ScanText
 from analyzer.models import EXPOSURE_FACTS, Evidence, Kind, MitigationKind
 from analyzer.rules import exposure_rules as scoring_exposure_rules
 from analyzer.taxonomy import KIND_GROUPS, expand_kinds
-from analyzer.yamlio import load_yaml
+from analyzer.datafiles import load_data_yaml
 
 RULES_FILE = "exposure_rules.yaml"
 YES, NO, NOT_STATED = "yes", "no", "not_stated"
@@ -245,8 +244,7 @@ def parse_rules(raw: dict) -> ExposureRules:
 
 @cache
 def load_exposure_rules() -> ExposureRules:
-    text = resources.files("analyzer.data").joinpath(RULES_FILE).read_text("utf-8")
-    return parse_rules(load_yaml(text))
+    return parse_rules(load_data_yaml(RULES_FILE))
 
 
 # --------------------------------------------------------------------------- sentence logic

@@ -9,13 +9,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 
 from analyzer.errors import ConfigError
 from analyzer.extract.heuristic.fastre import FastPattern
 from analyzer.models import FactorKey, Kind, LayerId
 from analyzer.taxonomy import KIND_GROUPS
-from analyzer.yamlio import load_yaml
+from analyzer.datafiles import load_data_yaml
 
 RULES_FILE = "heuristic_rules.yaml"
 
@@ -198,7 +197,7 @@ def _layer_rules(raw: dict[str, dict[str, object]], groups: dict[str, list[str]]
 
 @cache
 def load_rules() -> Rules:
-    raw = load_yaml(resources.files("analyzer.data").joinpath(RULES_FILE).read_text("utf-8"))
+    raw = load_data_yaml(RULES_FILE)
     groups: dict[str, list[str]] = {name: [k.value for k in Kind if k in members] for name, members in KIND_GROUPS.items()}
     kd = raw["kind_detection"]
     # A pattern listed under a group name counts for every kind in the group (e.g. model-card phrases),
