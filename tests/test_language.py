@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from analyzer import language
 from analyzer.extract.heuristic import HeuristicExtractor
 from analyzer.fetch.parse import build_listing
@@ -61,3 +66,17 @@ def test_a_chinese_card_with_a_pipeline_tag_keeps_its_kind_and_marks_floors_not_
     assert any(w.code == "non_english_listing" for w in result.warnings)
     floors = [f for f in result.profile.factors if f.floor_applied]
     assert floors and all(f.rationale.startswith("Not read: the listing is mostly in Chinese") for f in floors)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(max_codepoint=0xFFFF, exclude_categories=["Cs"]), max_size=60))
+def test_script_counts_are_the_code_point_ranges(text: str) -> None:
+    other = re.compile(
+        "[\u0370-\u03ff\u0400-\u052f\u0590-\u05ff\u0600-\u06ff\u0900-\u0dff\u0e00-\u0e7f\u1100-\u11ff"
+        "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]"
+    )
+    cjk = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
+    edges = "\u036f\u0370\u03ff\u0400\u052f\u0530\u11ff\u1200\u9fff\ua000\ud7af\ud7b0"
+    for sample in (text, edges + text):
+        assert language._count_in(sample, language._OTHER_SCRIPT) == len(other.findall(sample))
+        assert language._count_in(sample, language._CJK) == len(cjk.findall(sample))
