@@ -55,7 +55,8 @@ class HeuristicExtractor:
         started = time.perf_counter()
         with cpu_budget(listing.source):
             try:
-                scan = ScanText(listing)
+                blocked = injection_spans(listing)
+                scan = ScanText(listing, blocked)
                 decision = detect_kind(scan, self.rules)
                 language = detect_language(listing.text)
                 warnings = detect_injection(listing)
@@ -66,7 +67,6 @@ class HeuristicExtractor:
                         # what the system is: unknown, not a guessed kind with a made-up score.
                         error = f"the listing is mostly in {language.name}, which the offline extractor cannot read, so it cannot tell what this system is; {LLM_ADVICE}"
                         return failed_result(PROVIDER, error, warnings=warnings, prompt_version=RULES_VERSION, latency_seconds=round(time.perf_counter() - started, 6))
-                blocked = injection_spans(listing)
                 factors = assess_factors(scan, self.rules, decision.kind, not_read=language.name if language.mostly_foreign else None)
                 profile = AgenticProfile(system=self._system(scan, decision, blocked), factors=factors)
             except BudgetExceededError as exc:

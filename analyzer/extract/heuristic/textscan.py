@@ -43,6 +43,13 @@ def _blank(chars: list[str], start: int, end: int, first: str = " ") -> None:
         chars[start] = first
 
 
+def _blank_spans(text: str, spans: list[tuple[int, int]]) -> str:
+    chars = list(text)
+    for start, end in spans:
+        _blank(chars, max(0, start), min(len(chars), end), "\n")  # a blanked passage ends a sentence
+    return "".join(chars)
+
+
 def mask_text(text: str) -> tuple[str, str]:
     """Return (prose, prose_and_code): same length as `text`, with non-prose blanked.
 
@@ -76,9 +83,14 @@ class Match:
 
 @dataclass
 class ScanText:
-    """A listing prepared for phrase search: masked copies, heading offsets, metadata values."""
+    """A listing prepared for phrase search: masked copies, heading offsets, metadata values.
+
+    `blocked` spans (passages the injection detector flagged) are blanked like code: a sentence written
+    to instruct the analyser is no statement about the system, so no kind, factor, layer or exposure rule
+    can fire inside one, nor quote it."""
 
     listing: Listing
+    blocked: list[tuple[int, int]] = field(default_factory=list)
     prose: str = field(init=False)
     prose_and_code: str = field(init=False)
     prose_lower: str = field(init=False)
@@ -94,6 +106,8 @@ class ScanText:
 
     def __post_init__(self) -> None:
         self.prose, self.prose_and_code = mask_text(self.listing.text)
+        if self.blocked:
+            self.prose, self.prose_and_code = (_blank_spans(t, self.blocked) for t in (self.prose, self.prose_and_code))
         # Rules search text whose soft line wraps are spaces ("repository\nmap" matches "repository map").
         self.prose_lower = lower_same_length(join_wrapped(self.prose))
         self.prose_and_code_lower = lower_same_length(join_wrapped(self.prose_and_code))
