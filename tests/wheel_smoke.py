@@ -5,7 +5,8 @@
 Run with the development environment (it imports the tests' scripted OpenAI-compatible server and the
 draft the LLM tests use). Every run of the installed command happens in an empty temporary directory,
 so nothing can be read from the source tree: the offline heuristic path on the shipped example, the LLM
-path through the openai SDK against the scripted server on 127.0.0.1, and `eval` on the shipped
+path through the openai SDK against the scripted server on 127.0.0.1 (recording its answers), the
+replay provider on those answers with no server, and `eval` on the shipped
 fixtures with no --dataset. Exits non-zero with a one-line reason on the first failure.
 """
 
@@ -60,7 +61,7 @@ def llm(analyzer: str, work: Path) -> None:
             server.push_content(draft_json())
         env = {"OPENAI_API_KEY": "sk-wheel-smoke-not-a-key"}
         args = ("analyze", listing.name, "--provider", "openai", "--base-url", server.url, "--model", "gpt-4.1-mini")
-        _run(analyzer, work, *args, "--format", "json", "--out", "llm.json", env=env)
+        _run(analyzer, work, *args, "--format", "json", "--out", "llm.json", "--record", "recorded", env=env)
     finally:
         server.stop()
     report = json.loads((work / "llm.json").read_text("utf-8"))
@@ -71,6 +72,15 @@ def llm(analyzer: str, work: Path) -> None:
     _check("$" not in system.split("\n", 1)[0] and len(system) > 500, "the system prompt was not rendered from the shipped template")
     _check(report["extraction"]["status"] == "ok" and report["extraction"]["provider"] == "openai", f"LLM extraction: {report['extraction']}")
     print(f"wheel smoke: LLM analyze ok ({server.calls} request(s), AIVSS {report['aivss']['score']})")
+
+
+def replay(analyzer: str, work: Path) -> None:
+    """The third provider: the answers recorded by the LLM run, replayed with no server and no key."""
+    _run(analyzer, work, "analyze", "harbor-pilot.md", "--provider", "replay", "--replay", "recorded", "--format", "json", "--out", "replay.json")
+    report = json.loads((work / "replay.json").read_text("utf-8"))
+    recorded = json.loads((work / "llm.json").read_text("utf-8"))
+    _check(report["extraction"]["status"] == "ok" and report["aivss"]["score"] == recorded["aivss"]["score"], f"replay extraction: {report['extraction']}")
+    print(f"wheel smoke: replay analyze ok (AIVSS {report['aivss']['score']}, as recorded)")
 
 
 def evals(analyzer: str, work: Path) -> None:
@@ -90,6 +100,7 @@ def main() -> None:
         print(f"wheel smoke: {version} from {analyzer}")
         offline(analyzer, work)
         llm(analyzer, work)
+        replay(analyzer, work)
         evals(analyzer, work)
 
 
