@@ -342,3 +342,33 @@ def test_an_authentication_option_of_the_system_is_access_control_but_your_own_p
     # a flag the user passes to some other tool, or advice to add one's own auth, is not the system's
     assert MitigationKind.ACCESS_CONTROL not in mitigation_kinds("# Burrow\n\nThere is no `--api-key` option; put it behind your own proxy.\n")
     assert MitigationKind.ACCESS_CONTROL not in mitigation_kinds("# Burrow\n\nIt reads the `OPENAI_API_KEY` variable.\n")
+
+
+# ------------------------------------------------------------------------------------ structure
+
+
+def test_a_line_of_links_is_navigation_not_a_statement() -> None:
+    nav = "# Burrow\n\n[🔍 Web Search](https://docs.example.org/search/) · [Browser](https://docs.example.org/browser/)\n"
+    assert value(nav, "processes_untrusted_content") == NOT_STATED
+    html_nav = '# Burrow\n\n🖥️ <a href="https://example.org/desktop">Burrow-desktop</a>&nbsp;<br>🏄 <a href="https://example.org/web">Web</a>\n'
+    assert value(html_nav, "controls_browser_or_desktop") == NOT_STATED
+    # One link whose label is itself the clause of a list that a sentence introduces still states it.
+    item = "# Burrow\n\nBurrow autonomously uses tools to:\n\n* [fix issues in real GitHub repositories](https://example.org/fix),\n* write reports.\n"
+    assert value(item, "processes_untrusted_content") == YES
+    said = "# Burrow\n\nBurrow searches the web and reads the pages it finds ([docs](https://example.org/search)).\n"
+    assert value(said, "processes_untrusted_content") == YES
+
+
+def test_a_comparison_table_row_does_not_say_which_column_is_this_system() -> None:
+    table = (
+        "# Burrow\n\nBurrow keeps notes for coding agents.\n\n| Feature | Tool A | Tool B | Burrow |\n|---|---|---|---|\n"
+        "| Sandboxed execution | Yes | Yes | **No** |\n| Human approval required | ✅ | Yes | ❌ |\n"
+    )
+    assert mitigation_kinds(table, Kind.MEMORY_SYSTEM) == set()
+    own = "# Burrow\n\n| Feature | Burrow |\n|---|---|\n| Sandboxed execution | Yes |\n"
+    assert MitigationKind.SANDBOX in mitigation_kinds(own)
+
+
+def test_the_documentation_server_is_not_the_system() -> None:
+    docs = "# Burrow\n\nThe documentation will be available at http://localhost:3000 as long as the documentation server is running.\n"
+    assert value(docs, "network_service") == NOT_STATED

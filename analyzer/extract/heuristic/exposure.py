@@ -7,7 +7,9 @@ decides whether a matched sentence really states it of the system itself:
 - advice to the user ("deploy it behind your own guardrails", "we recommend ...") is not a safeguard the
   system provides, nor a default approval step;
 - an optional or opt-in mode is not a default ("you can require approval", "--ask flag");
-- a question, or a sentence inside a passage the injection detector flagged, is never evidence.
+- a question, or a sentence inside a passage the injection detector flagged, is never evidence;
+- nor is a line of links (a navigation row says where to read, not what the system does), nor a row
+  of a comparison table whose cells mix yes and no (it does not say which column is this system).
 Facts the rules do not settle come from the kind (rubric: a model's actions are the host's exposure)
 or stay not_stated: "not stated" is never silently "no".
 """
@@ -297,6 +299,33 @@ _NAME_SEPARATORS = re.compile(r"[-_.]")  # "browser-use" is "Browser Use" (same 
 _BOLD_LEAD = re.compile(r"[\s>*\-+]*\*\*([A-Z][\w.+-]*(?: [A-Z][\w.+-]*){0,3})\*\*[ \t]+(?=(?:[a-z]+s|is|are|has|have|can|will)\b)")
 
 
+# A line of links: fewer than _MIN_OWN_WORDS words outside its links (HTML anchors, URLs and markup taken
+# out too), and either several links or link labels of a few words ("[Web Search](...)"). One link
+# whose label is a clause ("* [fix issues in real GitHub repositories](...)") still states something.
+_LINKED = re.compile(r"!?\[([^\[\]\n]*)\]\([^()\n]*\)|<a\b[^<>]*>(.*?)</a>|<[^<>\n]{0,400}>|https?://\S+|&\w+;?")
+_MIN_OWN_WORDS = 3
+_LABEL_WORDS = 4
+_WORDS = re.compile(r"[^\W\d_]{2,}")
+_CELL_NO = re.compile(r"^(?:no|none|n/a|[❌✗✘✖]|:x:)$")
+_CELL_YES = re.compile(r"^(?:yes|[✅✓✔]|:white_check_mark:|:heavy_check_mark:)$")
+
+
+def _link_line(text: str) -> bool:
+    labels = [m.group(1) or m.group(2) for m in _LINKED.finditer(text) if m.group(1) is not None or m.group(2) is not None]
+    if not labels or len(_WORDS.findall(_LINKED.sub(" ", text))) >= _MIN_OWN_WORDS:
+        return False
+    return len(labels) > 1 or len(_WORDS.findall(labels[0])) <= _LABEL_WORDS
+
+
+def _comparison_row(text: str) -> bool:
+    """A table row ("Sandboxed execution | Yes | Yes | **No**") whose value cells mix yes and no."""
+    if "|" not in text:
+        return False
+    cells = [re.sub(r"[*_`\s]+", " ", c).strip().lower() for c in text.strip().strip("|").split("|")]
+    values = cells[1:]
+    return len(values) >= 2 and any(_CELL_NO.match(c) for c in values) and any(_CELL_YES.match(c) for c in values)
+
+
 def rejection(
     scan: ScanText, hit: Match, rule: PhraseRule, cues: Cues, blocked: Sequence[tuple[int, int]] = (), name: str | None = None
 ) -> str | None:
@@ -307,6 +336,10 @@ def rejection(
     s = _sentence(scan, hit)
     if s.text.rstrip(" *_`").endswith("?"):
         return "a question"
+    if _link_line(s.text):
+        return "a line of links, not a statement"
+    if _comparison_row(s.text):
+        return "a comparison table row: which column is this system is not stated"
     if cues.ignored_section.search(scan.location(hit.start)) or cues.contribution.search(s.text):
         return "in a section or sentence that is not about the system's capabilities"
     if rule.polarity != NO:
