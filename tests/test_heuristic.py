@@ -516,3 +516,32 @@ def test_a_job_title_is_an_agent_role_only_in_a_list_of_roles() -> None:
     roles = profile_of(head + "It runs agents (e.g., CEO, CTO, Programmer) in a virtual company.\n").values()
     news = profile_of(head + "See also the [interview with our CEO](https://example.com/news).\n").values()
     assert roles[FactorKey.DYNAMIC_IDENTITY] > news[FactorKey.DYNAMIC_IDENTITY]
+
+
+NAV_ROW_MODEL = """# Vistra
+
+🌐 <a href="https://example.org">Website</a>&nbsp;| 🤗 <a href="https://example.org/models">Hugging Face Models</a>&nbsp;| 🖥️ <a href="https://example.org/desktop">Vistra-desktop</a>&nbsp;| 🏄 <a href="https://example.org/mid">Midway (Browser Automation)</a>
+
+## Updates
+
+- We released Vistra-2, a major upgrade with stronger GUI grounding.
+
+## Introduction
+
+Vistra is a native GUI agent model built upon a vision-language model. It perceives screenshots and outputs actions. The weights of the 7B model are on Hugging Face.
+"""
+
+
+def test_a_row_of_navigation_links_is_no_evidence_of_what_the_system_is() -> None:
+    """A model card whose header links to a desktop app and a browser-automation project is still a
+    model: link labels name other pages, and no rule may fire on (or quote) a line of links."""
+    from analyzer.extract.heuristic import HeuristicExtractor
+    from analyzer.fetch.parse import build_listing
+
+    listing = build_listing(NAV_ROW_MODEL, source="card.md", source_type="file", name_hint="card.md")
+    profile = HeuristicExtractor().extract(listing).profile
+    assert profile is not None
+    assert profile.system.kind.value == "tool-calling-llm"
+    nav = NAV_ROW_MODEL.splitlines()[2]
+    quotes = [e.quote for f in profile.factors for e in f.evidence] + [e.quote for e in profile.system.kind_evidence]
+    assert quotes and not any(q in nav for q in quotes)

@@ -23,7 +23,7 @@ from functools import cache
 
 from analyzer.errors import ConfigError
 from analyzer.extract.heuristic.fastre import FastPattern
-from analyzer.extract.heuristic.textscan import Match, ScanText
+from analyzer.extract.heuristic.textscan import Match, ScanText, link_line
 from analyzer.models import EXPOSURE_FACTS, Evidence, Kind, MitigationKind
 from analyzer.rules import exposure_rules as scoring_exposure_rules
 from analyzer.taxonomy import KIND_GROUPS, expand_kinds
@@ -299,22 +299,8 @@ _NAME_SEPARATORS = re.compile(r"[-_.]")  # "browser-use" is "Browser Use" (same 
 _BOLD_LEAD = re.compile(r"[\s>*\-+]*\*\*([A-Z][\w.+-]*(?: [A-Z][\w.+-]*){0,3})\*\*[ \t]+(?=(?:[a-z]+s|is|are|has|have|can|will)\b)")
 
 
-# A line of links: fewer than _MIN_OWN_WORDS words outside its links (HTML anchors, URLs and markup taken
-# out too), and either several links or link labels of a few words ("[Web Search](...)"). One link
-# whose label is a clause ("* [fix issues in real GitHub repositories](...)") still states something.
-_LINKED = re.compile(r"!?\[([^\[\]\n]*)\]\([^()\n]*\)|<a\b[^<>]*>(.*?)</a>|<[^<>\n]{0,400}>|https?://\S+|&\w+;?")
-_MIN_OWN_WORDS = 3
-_LABEL_WORDS = 4
-_WORDS = re.compile(r"[^\W\d_]{2,}")
 _CELL_NO = re.compile(r"^(?:no|none|n/a|[❌✗✘✖]|:x:)$")
 _CELL_YES = re.compile(r"^(?:yes|[✅✓✔]|:white_check_mark:|:heavy_check_mark:)$")
-
-
-def _link_line(text: str) -> bool:
-    labels = [m.group(1) or m.group(2) for m in _LINKED.finditer(text) if m.group(1) is not None or m.group(2) is not None]
-    if not labels or len(_WORDS.findall(_LINKED.sub(" ", text))) >= _MIN_OWN_WORDS:
-        return False
-    return len(labels) > 1 or len(_WORDS.findall(labels[0])) <= _LABEL_WORDS
 
 
 def _comparison_row(text: str) -> bool:
@@ -336,7 +322,7 @@ def rejection(
     s = _sentence(scan, hit)
     if s.text.rstrip(" *_`").endswith("?"):
         return "a question"
-    if _link_line(s.text):
+    if link_line(s.text):
         return "a line of links, not a statement"
     if _comparison_row(s.text):
         return "a comparison table row: which column is this system is not stated"

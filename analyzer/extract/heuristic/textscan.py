@@ -35,6 +35,23 @@ _NOT_PROSE = re.compile(r"!\[[^\[\]\n]*\](?:\([^()\n]*\))?|\]\([^()\n]*\)|https?
 _NEGATION_BEFORE = re.compile(r"\b(?:not|n't|no|without|never|lacks?)\b[^.\n|]{0,40}$", re.IGNORECASE)
 
 
+# A line of links: fewer than _MIN_OWN_WORDS words outside its links (HTML anchors, URLs and markup taken
+# out too), and either several links or link labels of a few words ("[Web Search](...)"). One link
+# whose label is a clause ("* [fix issues in real GitHub repositories](...)") still states something.
+_LINKED = re.compile(r"!?\[([^\[\]\n]*)\]\([^()\n]*\)|<a\b[^<>]*>(.{0,400}?)</a>|<[^<>\n]{0,400}>|https?://\S+|&\w+;?")
+_MIN_OWN_WORDS = 3
+_LABEL_WORDS = 3
+_WORDS = re.compile(r"[^\W\d_]{2,}")
+
+
+def link_line(text: str) -> bool:
+    """A navigation line, not a statement: see _LINKED."""
+    labels = [m.group(1) or m.group(2) for m in _LINKED.finditer(text) if m.group(1) is not None or m.group(2) is not None]
+    if not labels or len(_WORDS.findall(_LINKED.sub(" ", text))) >= _MIN_OWN_WORDS:
+        return False
+    return len(labels) > 1 or len(_WORDS.findall(labels[0])) <= _LABEL_WORDS
+
+
 def _blank(chars: list[str], start: int, end: int, first: str = " ") -> None:
     for i in range(start, end):
         if chars[i] != "\n":
@@ -149,10 +166,22 @@ class ScanText:
                 continue
             quote_start, quote_end = self._quote_bounds(haystack, start, stop)
             quote = self.text[quote_start:quote_end]
+            if self._in_link_line(start):  # a navigation row names pages, it states nothing about the system
+                continue
             found.append(Match(start, stop, quote, self.location(start), quote_start))
             if len(found) >= limit:
                 break
         return found
+
+    def _in_link_line(self, offset: int) -> bool:
+        # The raw line, not the quote: masking turns HTML tags into breaks, so a quote from a row of
+        # <a> anchors is one bare label that no longer looks like a link.
+        text = self.text
+        floor = max(0, offset - _WINDOW)
+        newline = text.rfind("\n", floor, offset)
+        start = newline + 1 if newline >= 0 else floor
+        end = text.find("\n", offset, offset + _WINDOW)
+        return link_line(text[start : end if end >= 0 else min(len(text), offset + _WINDOW)])
 
     def first(self, pattern: FastPattern, *, include_code: bool = False) -> Match | None:
         hits = self.find_all(pattern, include_code=include_code, limit=1)
