@@ -16,6 +16,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from analyzer.markup import AUTOLINK, CUT_LINK_HEAD, IMAGE, LINK, TAG
+
 # Abbreviations after which a full stop never ends a sentence ("etc." may, when a capital follows).
 _NEVER_ENDS = frozenset(
     "e.g i.e eg ie vs cf approx incl esp resp viz al fig figs no nos dr mr mrs ms prof st sr jr inc ltd co corp ver eq ref refs sec".split()
@@ -268,11 +270,6 @@ def join_wrapped(text: str) -> str:
 
 # The classes exclude their opening bracket too, so "![x](![x](..." fails at the next bracket instead of
 # scanning 600 characters from each one (linear with a small constant).
-_IMAGE = re.compile(r"!\[([^\[\]\n]{0,300})\]\([^()\n]{0,600}\)")
-_LINK = re.compile(r"\[([^\[\]\n]{0,300})\]\([^()\n]{0,600}\)")
-_REF_LINK = re.compile(r"\[([^\[\]\n]{0,300})\]\[[^\[\]\n]{0,100}\]")
-_CUT_LINK_HEAD = re.compile(r"^([^\[\]\n]{0,300})\]\([^()\n]{0,600}\)")  # a link whose "[" lies before the quote
-_TAG = re.compile(r"<[^<>\n]{0,400}>")
 _EMPHASIS = re.compile(r"\*\*|__|(?<![\w*])\*(?=\S)|(?<=\S)\*(?![\w*])|(?<![\w_])_(?=\S)|(?<=\S)_(?![\w_])|~~")
 _CODE = re.compile(r"`+")
 _LEAD_MARKS = re.compile(r"^(?:[ \t]*(?:>|[-*+•]|\d{1,3}[.)]|#{1,6})[ \t]+)+")
@@ -286,11 +283,12 @@ def display_quote(quote: str) -> str:
     The evidence keeps the verbatim text (that is what is verified against the listing); only reports
     show this form.
     """
-    text = _IMAGE.sub(lambda m: m.group(1), quote)
-    text = _LINK.sub(lambda m: m.group(1), text)
-    text = _REF_LINK.sub(lambda m: m.group(1), text)
-    text = _CUT_LINK_HEAD.sub(lambda m: m.group(1), text)
-    text = _TAG.sub(" ", text)
+    text = IMAGE.sub(lambda m: m.group(1), quote)
+    text = LINK.sub(lambda m: m.group(1), text)
+    text = LINK.sub(lambda m: m.group(1), text)  # a link around an image, as grounding reads it
+    text = CUT_LINK_HEAD.sub(lambda m: m.group(1), text)
+    text = AUTOLINK.sub(lambda m: m.group(1), text)
+    text = TAG.sub(" ", text)
     text = _CODE.sub("", text)
     text = _EMPHASIS.sub("", text)
     text = _LEAD_MARKS.sub("", text)

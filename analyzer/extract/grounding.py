@@ -31,6 +31,7 @@ from enum import Enum
 
 from rapidfuzz import fuzz
 
+from analyzer.markup import AUTOLINK, IMAGE, LINK, TAG
 from analyzer.models import Evidence, Listing
 
 FUZZY_THRESHOLD = 90.0
@@ -44,10 +45,6 @@ TRANSLATE = str.maketrans({
     "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-", "\u2015": "-", "\u2212": "-",
     "\u00a0": " ", "\u200b": "", "\u200c": "", "\u200d": "", "\u2060": "", "\ufeff": "",
 })
-_IMAGE = re.compile(r"!\[([^\[\]\n]*)\]\([^()\n]*\)")
-_LINK = re.compile(r"\[([^\[\]\n]*)\](?:\([^()\n]*\)|\[[^\[\]\n]*\])")
-_AUTOLINK = re.compile(r"<((?:https?|mailto):[^<>\s]*)>")
-_TAG = re.compile(r"</?[A-Za-z!][^<>\n]*>")
 _NON_WORD = re.compile(r"[^\w]+")
 ELLIPSIS = re.compile(r"\.\.\.+|\u2026|\[\s*\.\.\.\s*\]")
 # Words a bare licence name is made of: "MIT", "Apache License 2.0", "CC-BY-NC-4.0", "BSD 3-Clause".
@@ -61,11 +58,11 @@ _LICENCE_WORDS = frozenset(
 # strip_markup's steps, in order: (pattern, group kept or None to drop the match, padding on each side).
 # The report's quote locator replays the same steps while tracking offsets, so both read one list.
 MARKUP_STEPS: tuple[tuple[re.Pattern[str], int | None, str], ...] = (
-    (_IMAGE, 1, " "),
-    (_LINK, 1, ""),
-    (_LINK, 1, ""),  # a link around an image: [![badge](img)](url) -> [badge](url) -> badge
-    (_AUTOLINK, 1, ""),
-    (_TAG, None, " "),
+    (IMAGE, 1, " "),
+    (LINK, 1, ""),
+    (LINK, 1, ""),  # a link around an image: [![badge](img)](url) -> [badge](url) -> badge
+    (AUTOLINK, 1, ""),
+    (TAG, None, " "),
 )
 _REPLACEMENTS = tuple((pattern, pad if group is None else f"{pad}\\{group}{pad}") for pattern, group, pad in MARKUP_STEPS)
 

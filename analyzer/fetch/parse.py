@@ -18,6 +18,7 @@ import yaml
 from analyzer.cpubudget import charge, cpu_budget
 from analyzer import jsonio
 from analyzer.errors import InputError
+from analyzer.markup import CUT_LINK_HEAD, IMAGE, LINK, TAG
 from analyzer.models import Listing, MetadataField, Section
 from analyzer.yamlio import load_untrusted_yaml
 
@@ -111,12 +112,6 @@ def heading_text(raw: str) -> str:
     return raw.rstrip(" \t#") or raw[:1]
 
 
-# Bracket classes exclude the opening bracket too: an unclosed "![" or "](" then fails at the next one
-# instead of rescanning the rest of the text from each (linear, not quadratic, on "![![![…").
-IMAGE = re.compile(r"!\[[^\[\]]*\]\([^()]*\)")
-LINK = re.compile(r"\[([^\[\]]*)\]\([^()]*\)")
-_CUT_LINK = re.compile(r"^([^\[\]]*)\]\([^()]*\)")
-TAG = re.compile(r"<[^<>]+>")
 _EMPHASIS = re.compile(r"(\*\*|__|`)")
 _SPACES = re.compile(r"\s+")
 
@@ -125,7 +120,7 @@ def plain_text(markdown: str) -> str:
     """Inline Markdown → plain text: images dropped, links to their text, tags and emphasis removed."""
     text = IMAGE.sub("", markdown)
     text = LINK.sub(r"\1", text)
-    text = _CUT_LINK.sub(r"\1", text)  # a link whose "[" was cut off before the text
+    text = CUT_LINK_HEAD.sub(r"\1", text)  # a link whose "[" was cut off before the text
     text = TAG.sub("", text)
     text = _EMPHASIS.sub("", text)
     return _SPACES.sub(" ", text).strip(" *_").strip()

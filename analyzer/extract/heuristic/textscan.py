@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 
 from analyzer.cpubudget import charge
 from analyzer.extract.heuristic.fastre import FastPattern, lower_same_length
-from analyzer.fetch.parse import IMAGE, LINK, heading_text
+from analyzer.fetch.parse import heading_text, plain_text
+from analyzer.markup import IMAGE, LINK, TAG
 from analyzer.models import Evidence, Listing
 from analyzer.sentences import Unit, join_wrapped, split_units
 
@@ -38,7 +39,9 @@ _NEGATION_BEFORE = re.compile(r"\b(?:not|n't|no|without|never|lacks?)\b[^.\n|]{0
 # A line of links: fewer than _MIN_OWN_WORDS words outside its links (HTML anchors, URLs and markup taken
 # out too), and either several links or link labels of a few words ("[Web Search](...)"). One link
 # whose label is a clause ("* [fix issues in real GitHub repositories](...)") still states something.
-_LINKED = re.compile(r"!?\[([^\[\]\n]*)\]\([^()\n]*\)|<a\b[^<>]*>(.{0,400}?)</a>|<[^<>\n]{0,400}>|https?://\S+|&\w+;?")
+_LINKED = re.compile(rf"{IMAGE.pattern}|{LINK.pattern}|<a\b[^<>\n]{{0,400}}>(.{{0,400}}?)</a>|{TAG.pattern}|https?://\S+|&\w+;?")
+# An image inside a link ([![badge][img]][url]) is the label of the link around it.
+_IMAGE_IN_LINK = re.compile(r"(?<=\[)" + IMAGE.pattern)
 _MIN_OWN_WORDS = 3
 _LABEL_WORDS = 3
 _WORDS = re.compile(r"[^\W\d_]{2,}")
@@ -46,7 +49,8 @@ _WORDS = re.compile(r"[^\W\d_]{2,}")
 
 def link_line(text: str) -> bool:
     """A navigation line, not a statement: see _LINKED."""
-    labels = [m.group(1) or m.group(2) for m in _LINKED.finditer(text) if m.group(1) is not None or m.group(2) is not None]
+    text = _IMAGE_IN_LINK.sub(lambda m: m.group(1), text)
+    labels = [next(g for g in m.groups() if g is not None) for m in _LINKED.finditer(text) if any(g is not None for g in m.groups())]
     if not labels or len(_WORDS.findall(_LINKED.sub(" ", text))) >= _MIN_OWN_WORDS:
         return False
     return len(labels) > 1 or len(_WORDS.findall(labels[0])) <= _LABEL_WORDS
@@ -298,9 +302,7 @@ def _word_boundary_left(text: str, pos: int, limit: int) -> int:
 
 
 def _clean_heading(raw: str) -> str:
-    text = IMAGE.sub("", raw)
-    text = LINK.sub(r"\1", text)
-    return text.strip(" *_`").strip()
+    return plain_text(raw).strip(" *_`").strip()
 
 
 def metadata_evidence(listing: Listing, key: str, value: str) -> Evidence:
