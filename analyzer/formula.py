@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 from typing import Any
 
-from analyzer.errors import ScoringError
+from analyzer.errors import InputError, ScoringError
 from analyzer.models import FACTOR_ORDER, AivssResult, AivssSteps, Band, Formula, Rounding, Scale
 
 __all__ = [
@@ -29,6 +29,7 @@ __all__ = [
     "computation_text",
     "display_number",
     "multiplier_text",
+    "parse_score_flag",
     "snap_to_spec_scale",
     "steps_of",
 ]
@@ -65,6 +66,18 @@ def check_number(name: str, value: Any) -> float:
     if not math.isfinite(number):
         raise ScoringError(f"{name} must be a finite number, got {value!r}")
     return number
+
+
+def parse_score_flag(text: str, flag: str, hint: str, error: type[InputError] = ScoringError) -> float:
+    """A command-line value on the 0.0–10.0 score scale (--cvss-base, --max-score): a one-line error naming
+    the flag when it is not a number or out of range (nan included)."""
+    try:
+        value = float(str(text).strip())
+    except ValueError:
+        raise error(f"{flag} {text!r} is not a number", hint=hint) from None
+    if not 0.0 <= value <= 10.0:  # also rejects nan
+        raise error(f"{flag} {text!r} is outside 0.0–10.0", hint=hint)
+    return value
 
 
 def check_cvss_base(value: Any) -> float:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from analyzer.errors import InputError
+from analyzer.formula import parse_score_flag
 from analyzer.models import EPSILON, Analysis, Band
 
 EXIT_THRESHOLD = 7
@@ -61,13 +62,7 @@ def parse_fail_on(text: str) -> Band:
 
 
 def parse_max_score(text: str) -> float:
-    try:
-        value = float(str(text).strip())
-    except ValueError:
-        raise InputError(f"--max-score {text!r} is not a number", hint="give an AIVSS score 0.0–10.0, e.g. --max-score 6.9") from None
-    if not 0.0 <= value <= 10.0:  # also rejects nan
-        raise InputError(f"--max-score {text!r} is outside 0.0–10.0", hint="give an AIVSS score 0.0–10.0, e.g. --max-score 6.9")
-    return value
+    return parse_score_flag(text, "--max-score", "give an AIVSS score 0.0–10.0, e.g. --max-score 6.9", InputError)
 
 
 def gated_score(analysis: Analysis, *, use_range: bool) -> tuple[float, Band, str] | None:

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from analyzer.errors import ScoringError
+from analyzer.formula import parse_score_flag
 from analyzer.models import Formula, Rounding, Scale, ScoringOptions
 from analyzer.score import parse_mitigation, parse_threat, score_cvss_vector
 
@@ -73,13 +74,7 @@ def _choice(enum_type: type, value: str, flag: str, choices: str) -> object:
 
 
 def parse_cvss_base(text: str) -> float:
-    try:
-        base = float(str(text).strip())
-    except ValueError:
-        raise ScoringError(f"--cvss-base {text!r} is not a number", hint="give a CVSS v4.0 base score such as 7.5") from None
-    if not 0.0 <= base <= 10.0:  # also rejects nan
-        raise ScoringError(f"--cvss-base {text!r} is outside 0.0–10.0", hint="give a CVSS v4.0 base score such as 7.5")
-    return base
+    return parse_score_flag(text, "--cvss-base", "give a CVSS v4.0 base score such as 7.5")
 
 
 def scoring_options_from_args(args: argparse.Namespace) -> ScoringOptions:
