@@ -303,6 +303,11 @@ def test_the_headline_range_says_what_it_is_taken_over() -> None:
     n = len(span.unstated)
     assert f"{span.low:.1f}–{span.high:.1f}" in headline_text(a)
     assert f"{n} exposure fact{'s' if n > 1 else ''} not stated, factors ±0.1" in headline_text(a)
+    note = f"Range {span.low:.1f}–{span.high:.1f}"
+    for fmt in ("md", "html"):
+        page = render(a, fmt)
+        assert note in page and "each factor value the tool judged moved 0.1 down and up" in page, fmt
     closed = rescore(a, facts=dict.fromkeys(EXPOSURE_FACTS, "no"), set_factors={f.key.value: f.value for f in a.factors})
     assert closed.aivss.range is not None and closed.aivss.range.low == closed.aivss.range.high == closed.aivss.score
     assert headline_text(closed) == f"AIVSS {closed.aivss.score:.1f} · {closed.aivss.band.value}"
+    assert "the score over" not in render(closed, "md")  # nothing open, nothing to explain

@@ -90,6 +90,26 @@ def range_text(analysis: Analysis) -> str | None:
     return f"{span.low:.1f}–{span.high:.1f}{bands}: {what}"
 
 
+def range_note(analysis: Analysis) -> str | None:
+    """What the range is taken over, in one sentence for the exposure section; None when nothing is open."""
+    span = analysis.aivss.range
+    if range_text(analysis) is None or span is None or span.low is None or span.high is None:
+        return None
+    parts = []
+    if span.unstated:
+        parts.append("every value of the exposure facts not stated")
+    if span.factor_margin > EPSILON:
+        parts.append(
+            f"each factor value the tool judged moved {span.factor_margin:g} down and up (its resolution on the rubric's "
+            "scale; a value an analyst sets with analyzer score --set stays)"
+        )
+    over = " and ".join(parts)
+    if f"{span.low:.1f}" == f"{span.high:.1f}":
+        return f"The score is {span.low:.1f} over {over}."
+    bands = f", {span.band_low.value}–{span.band_high.value}" if span.band_low is not span.band_high else ""
+    return f"Range {span.low:.1f}–{span.high:.1f}{bands}: the score over {over}."
+
+
 def headline_text(analysis: Analysis) -> str:
     """The badge with the range: 'AIVSS 6.2 · Medium (3.9–8.1: 3 exposure facts not stated, factors ±0.1)'."""
     span = range_text(analysis)

@@ -218,6 +218,8 @@ def _exposure_section(analysis: Analysis) -> str:
         f"<table><thead><tr><th>Fact</th><th>Value</th><th>Source</th></tr></thead><tbody>{body}</tbody></table>",
         f"<p>Mitigations: {esc('; '.join(mitigations)) if mitigations else 'none stated'}.</p>",
     ]
+    if note := common.range_note(analysis):
+        parts.insert(3, f"<p>{esc(note)}</p>")
     if edits := common.edit_lines(analysis):
         parts.append("<p>Analyst edits:</p><ul>" + "".join(f"<li>{esc(e)}</li>" for e in edits) + "</ul>")
     parts.append("</section>")

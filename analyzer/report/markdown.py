@@ -118,6 +118,8 @@ def _exposure_section(analysis: Analysis) -> list[str]:
         source = r.source + (f" — “{display_quote(r.quote)}”" if r.quote else "")
         out.append(f"| {cell(r.label)} | {cell(r.value)} | {cell(source)} |")
     out.append("")
+    if note := common.range_note(analysis):
+        out += [text(note), ""]
     mitigations = common.mitigation_lines(analysis)
     out += [f"Mitigations: {text('; '.join(mitigations)) if mitigations else 'none stated'}.", ""]
     if edits := common.edit_lines(analysis):
@@ -148,6 +150,8 @@ def _concise_exposure(analysis: Analysis, shown: dict[str, str]) -> list[str]:
     if open_facts:
         out.append(f"- Not stated, so the range covers yes and no: {text(join(open_facts))}.")
     out.append("")
+    if note := common.range_note(analysis):
+        out += [text(note), ""]
     mitigations = [m.kind.value.replace("_", " ") + (" (set by analyst)" if m.set_by_analyst else "") for m in (analysis.system.mitigations if analysis.system else [])]
     out += [f"Mitigations stated: {text(join(mitigations)) if mitigations else 'none'}.", ""]
     if edits := common.edit_lines(analysis):
