@@ -19,8 +19,9 @@ from analyzer import yamlio
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "tidewater-agent.md"
-# The LLM client, the HTTP stacks, retries, the tokenizer, the terminal UI, and numpy (the language model,
-# which an English listing never needs).
+# The LLM client, the HTTP stacks, retries, the tokenizer, the terminal UI, and numpy and py3langid (no
+# dependency any more since language detection is plain Python; listed so that they never creep back into
+# an offline run).
 HEAVY = ("openai", "httpx", "httpx2", "httpcore", "tenacity", "tiktoken", "rich", "anyio", "numpy", "py3langid")
 
 
