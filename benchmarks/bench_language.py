@@ -258,7 +258,8 @@ def main() -> None:
         print("py3langid is not installed: agreement with it is skipped (pip install py3langid to compare)")
 
     print(f"\n1. generated sentences ({PER_LANGUAGE} per language)")
-    print(f"{'lang':5} {'right':>6} {'und':>4} {'wrong':>6}   {'py3langid':>9} {'agree':>6}   wrong calls")
+    compared = f"   {'py3langid':>9} {'agree':>6}" if previous else ""
+    print(f"{'lang':5} {'right':>6} {'und':>4} {'wrong':>6}{compared}   wrong calls")
     right_total = und_total = total = agree_total = prev_right_total = 0
     for code, sentences in generated().items():
         got = [language._sentence_language(s) for s in sentences]
@@ -272,8 +273,6 @@ def main() -> None:
             agree = sum(o == g for o, g in zip(old, got, strict=True))
             prev_right_total, agree_total = prev_right_total + prev_right, agree_total + agree
             line += f"   {prev_right:>6}/{len(got):<2} {agree:>3}/{len(got):<2}"
-        else:
-            line += " " * 20
         print(line + ("   " + ", ".join(wrong) if wrong else ""))
     summary = f"all   {right_total}/{total} right ({right_total / total:.1%}), {und_total} und ({und_total / total:.1%}), {total - right_total - und_total} wrong"
     if previous:
