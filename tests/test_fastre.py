@@ -13,11 +13,14 @@ import re
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from analyzer.extract.heuristic.fastre import FastPattern, _pure_literal, literal_prefix, lower_same_length
+from analyzer.extract.heuristic.fastre import FastPattern, _literal_strings, literal_prefix, lower_same_length
 
 # Words that overlap ("agent", "agents", "agentic", "re-agent") so branches compete at the same offsets.
-WORDS = ["agent", "agents", "agentic", "tool", "tools", "tool calling", "mcp server", "a", "re", "é", "_x", "1b", "c++", "a.b"]
-SUFFIXES = ["", "s?", "(?:s|ic)?", "\\w*", " (?:server|client)s?", "\\b(?:-\\w+)?"]
+WORDS = ["agent", "agents", "agentic", "tool", "tools", "tool calling", "tool-calling", "mcp server", "a", "re", "é", "_x", "1b", "c++", "a.b", "]"]
+SUFFIXES = [
+    "", "s?", "(?:s|ic)?", "\\w*", " (?:server|client)s?", "\\b(?:-\\w+)?", "(?:a|ab)(?:c|)", "s??", "(?:s|)", "(?:(?:x|y)z?|)",
+    "\\.?", "(?:ing|e[ds]|s)?", "-?(?:tool|agent)", "[- ]?(?:tool|agent)", "[ -]tools?", "[]x]", "[a-c]",
+]  # fmt: skip
 
 
 def _escape(word: str) -> str:
@@ -68,21 +71,27 @@ def test_limit_stops_after_that_many_matches() -> None:
     assert list(pattern.spans("agent agents agent", limit=2)) == [(0, 5), (6, 12)]
 
 
-def test_literal_branches_need_no_regex() -> None:
-    pattern = FastPattern(r"\bMCP server\b|\bsandbox\b|\bsandboxed (?:code|tools)\b")
-    assert list(pattern.spans("an mcp server in a sandbox")) == [(3, 13), (19, 26)]
+def test_branches_spelling_fixed_strings_need_no_regex() -> None:
+    pattern = FastPattern(r"\bMCP servers?\b|\bsandbox\b|\bsandboxed (?:code|tools)\b|\bruns? \w+ code\b")
+    assert list(pattern.spans("an mcp server in a sandbox, sandboxed tools")) == [(3, 13), (19, 26), (28, 43)]
     assert pattern._regex is None
-    assert [b._regex is None for b in pattern._branches] == [True, True, True]  # no branch compiled
-    assert list(pattern.spans("sandboxed code")) == [(0, 14)]
-    assert pattern._branches[2]._regex is not None  # compiled once its literal occurred
+    assert [b._regex is None for b in pattern._branches] == [True, True, True, True]  # no branch compiled
+    assert list(pattern.spans("it runs python code")) == [(3, 19)]
+    assert pattern._branches[3]._regex is not None  # compiled once its literal occurred
 
 
-def test_pure_literal_and_literal_prefix() -> None:
-    assert _pure_literal(r"\bmcp server\b") == ("mcp server", True)
-    assert _pure_literal(r"c\+\+") == ("c++", False)
-    assert _pure_literal(r"\bagents?\b") is None
-    assert _pure_literal(r"\bfoo\bbar") is None
-    assert _pure_literal(r"\b") is None
+def test_literal_strings_and_literal_prefix() -> None:
+    assert _literal_strings(r"mcp server\b") == (("mcp server",), True)
+    assert _literal_strings(r"c\+\+") == (("c++",), False)
+    assert _literal_strings(r"agents?\b") == (("agents", "agent"), True)
+    assert _literal_strings(r"(?:a|ab)(?:c|)") == (("ac", "a", "abc", "ab"), False)  # re's order of trying
+    assert _literal_strings(r"x\\b") == (("x\\b",), False)  # an escaped backslash, then 'b'
+    assert _literal_strings(r"agents??") is None  # lazy: tries without first
+    assert _literal_strings(r"foo\bbar") is None
+    assert _literal_strings(r"\w+ code") is None
+    assert _literal_strings(r"(?:a|)?") is None
+    assert _literal_strings(r"open[- ]weights?\b") == (("open-weights", "open-weight", "open weights", "open weight"), True)
+    assert _literal_strings(r"[a-z]x") is None  # a range is left to the regex
     assert literal_prefix(r"\bagents?") == "agent"
     assert literal_prefix(r"c\+?") == "c"
     assert literal_prefix(r"a\\?") == "a"  # an escaped backslash made optional

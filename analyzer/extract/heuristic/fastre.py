@@ -33,12 +33,14 @@ def lower_same_length(text: str) -> str:
 # Pattern analysis runs for every rule pattern at start-up, so it scans with `re` (C) rather than a
 # Python loop per character.
 _ESCAPE_OR_RUN = re.compile(r"\\.?|[^\\]+", re.DOTALL)
-# What _structure yields, and what it steps over: an escape, a whole character class (a ']' first in
-# it is literal; an unclosed one runs to the end), a group bracket or a branch bar.
-_STRUCTURE = re.compile(r"\\.?|\[\]?(?:\\.?|[^\]\\])*(?:\]|\Z)|[()|]", re.DOTALL)
+# What _structure yields: the next group bracket or branch bar, after stepping over escapes, whole
+# character classes (a ']' first in one is literal; an unclosed one runs to the end) and other characters.
+# Atomic groups and a possessive run: a class is read one way only, as `re` reads it, and a tail with no
+# bracket or bar fails in linear time (a run that could split would backtrack exponentially).
+_STRUCTURE = re.compile(r"(?:\\(?:.|\Z)|(?>\[\]?(?:\\(?:.|\Z)|[^\]\\])*(?:\]|\Z))|[^\\\[()|]++)*?([()|])", re.DOTALL)
+_UPPER_ESCAPE = re.compile(r"\\[A-Z]")
 # A run of literal characters: anything but a metacharacter, or an escaped non-alphanumeric (\. \- \_).
 _LITERAL_RUN = re.compile(r"(?:[^\\.^$*+?{}\[\]()|]|\\[\W_])*")
-_PURE_LITERAL = re.compile(r"(?:\\b)?((?:[^\\.^$*+?{}\[\]()|]|\\[\W_])+)(\\b)?\Z")
 _ESCAPED = re.compile(r"\\(.)", re.DOTALL)
 
 
@@ -48,6 +50,8 @@ def _unescape(literal: str) -> str:
 
 def _lower_pattern(source: str) -> str:
     """Lower-case the literal characters of a pattern; escapes (\\S, \\W, \\B ...) keep their case."""
+    if source.isascii() and _UPPER_ESCAPE.search(source) is None:
+        return source.lower()  # no escape whose case matters: the common case
     out = []
     for m in _ESCAPE_OR_RUN.finditer(source):
         run = m.group()
@@ -61,12 +65,12 @@ def _lower_pattern(source: str) -> str:
 def _structure(source: str, start: int = 0) -> Iterator[tuple[int, str, int]]:
     """(index, character, group depth after it) for each '(', ')' and '|' of the pattern's own
     structure: escaped characters and the insides of character classes are skipped."""
-    depth = 0
-    for m in _STRUCTURE.finditer(source, start):
-        ch = m.group()
-        if ch in "()|":  # a one-character match: escapes and classes are longer
-            depth += (ch == "(") - (ch == ")")
-            yield m.start(), ch, depth
+    depth, pos = 0, start
+    while (m := _STRUCTURE.match(source, pos)) is not None:  # anchored: never starts inside a class
+        ch = m.group(1)
+        depth += (ch == "(") - (ch == ")")
+        yield m.start(1), ch, depth
+        pos = m.end()
 
 
 def _top_level_branches(source: str) -> list[str]:
@@ -145,39 +149,111 @@ def _flat_branches(source: str) -> list[str]:
     return out
 
 
-def _pure_literal(branch: str) -> tuple[str, bool] | None:
-    """(text, ends with `\\b`) of a branch that is only a literal between optional `\\b`s
-    ("\\bmcp server\\b"); None for anything else."""
-    m = _PURE_LITERAL.match(branch)
-    return None if m is None else (_unescape(m.group(1)), m.group(2) is not None)
+_MAX_STRINGS = 64  # a branch spelling more strings than this is matched by its regex
+
+
+def _literal_strings(branch: str) -> tuple[tuple[str, ...], bool] | None:
+    """Every string a branch without a leading `\\b` can match, in the order `re` tries them, and whether
+    it ends with `\\b`; None unless the branch is only literal characters, classes of plain characters,
+    non-capturing groups of such alternatives and greedy `?` ("agents?", "(?:mcp|tool)[- ]servers?\\b").
+
+    `re` backtracks through the choices in order (the earliest choice varies slowest, a `?` tries with
+    before without), so the first of these strings found at an offset, with its `\\b` after it, is the
+    match `re` returns there.
+    """
+    trailing = False
+    body = branch
+    if body.endswith("\\b"):
+        backslashes = len(body[:-1]) - len(body[:-1].rstrip("\\"))
+        if backslashes % 2:  # "\b" itself, not an escaped backslash followed by 'b'
+            body, trailing = body[:-2], True
+    strings = _spell(body)
+    if not strings or "" in strings:
+        return None
+    return tuple(strings), trailing
+
+
+def _spell(pattern: str) -> list[str] | None:
+    out = [""]
+    i = 0
+    while i < len(pattern):
+        ch = pattern[i]
+        if ch == "\\":
+            nxt = pattern[i + 1 : i + 2]
+            if not nxt or nxt.isalnum():  # \w, \d, \s, \b inside ...: not a fixed string
+                return None
+            options, i = [nxt], i + 2
+        elif pattern.startswith("(?:", i):
+            close = _closing_paren(pattern, i)
+            if close < 0:
+                return None
+            options = []
+            for alternative in _top_level_branches(pattern[i + 3 : close]):
+                spelled = _spell(alternative)
+                if spelled is None:
+                    return None
+                options.extend(spelled)
+            i = close + 1
+        elif ch == "[":  # a class of plain characters ("[- ]", "[sz]"): one of them
+            close = pattern.find("]", i + 2)
+            members = pattern[i + 1 : close]
+            if close < 0 or not members or members[0] == "^" or "\\" in members or "[" in members or "-" in members[1:-1]:
+                return None
+            options, i = list(dict.fromkeys(members)), close + 1
+        elif ch in "\\.^$*+?{}[]()|":
+            return None
+        else:
+            options, i = [ch], i + 1
+        if pattern[i : i + 1] == "?":
+            if pattern[i + 1 : i + 2] in ("?", "+") or "" in options:  # lazy, possessive, or an empty repeat
+                return None
+            options, i = [*options, ""], i + 1
+        elif pattern[i : i + 1] in ("*", "+", "{"):
+            return None
+        out = [a + b for a in out for b in options]
+        if len(out) > _MAX_STRINGS:
+            return None
+    return out
+
+
+_UNSET: object = object()
 
 
 class _Branch:
     """One top-level alternative: the literals every match of it starts with, and how to match it at a
-    candidate offset — a plain comparison when it is a literal, else its own regex compiled on first need."""
+    candidate offset. Both are worked out the first time its literal occurs at a candidate (most branches
+    never occur in a given listing): a branch that spells fixed strings is compared as strings, any
+    other is matched by its own regex."""
 
-    __slots__ = ("_regex", "leading_boundary", "literals", "pure", "source", "trailing_boundary")
+    __slots__ = ("_regex", "_spelled", "leading_boundary", "literals", "source", "split")
 
     def __init__(self, source: str, literals: Iterable[str], *, split: bool = True) -> None:
         self.source = source
         self.literals = tuple(dict.fromkeys(literals))
-        # A whole pattern kept as one regex (split=False) is only ever matched by that regex.
+        self.split = split  # False: the whole pattern kept as one regex, only ever matched by it
         self.leading_boundary = split and source.startswith("\\b")
-        pure = _pure_literal(source) if split else None
-        self.pure = None if pure is None else pure[0]
-        self.trailing_boundary = pure is not None and pure[1]
+        self._spelled: object = _UNSET
         self._regex: re.Pattern[str] | None = None
+
+    def spelled(self) -> tuple[tuple[str, ...], bool] | None:
+        """`_literal_strings` of the branch (after its leading `\\b`), worked out once."""
+        if self._spelled is _UNSET:
+            self._spelled = _literal_strings(self.source[2:] if self.leading_boundary else self.source) if self.split else None
+        return self._spelled  # type: ignore[return-value]
 
     def match(self, lowered: str, at: int, stop: int) -> int:
         """End offset of this branch's match starting at `at`, else -1."""
         if self.leading_boundary and not _at_boundary(lowered, at, stop):
             return -1  # rejected in O(1): a position inside a word never reaches a regex
-        if self.pure is not None:
-            end = at + len(self.pure)
-            if end > stop or not lowered.startswith(self.pure, at):
-                return -1
-            return end if not self.trailing_boundary or _at_boundary(lowered, end, stop) else -1
         if not any(lowered.startswith(lit, at, stop) for lit in self.literals):
+            return -1
+        spelled = self.spelled()
+        if spelled is not None:
+            strings, trailing_boundary = spelled
+            for string in strings:
+                end = at + len(string)
+                if lowered.startswith(string, at, stop) and (not trailing_boundary or _at_boundary(lowered, end, stop)):
+                    return end
             return -1
         if self._regex is None:
             self._regex = re.compile(self.source, _FLAGS)  # a race only compiles it twice
