@@ -24,6 +24,12 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", use_enum_values=False, validate_assignment=False)
 
 
+def _empty_list() -> list:  # type: ignore[type-arg]
+    """`default_factory` for list fields. Not `list` itself: pydantic inspects a factory's signature, and
+    for a builtin that means tokenizing its text signature (~3 ms of start-up, for the tokenizer's regex)."""
+    return []
+
+
 # --------------------------------------------------------------------------- vocabularies
 
 
@@ -333,7 +339,7 @@ class SystemProfile(_Model):
     kind_evidence: list[Evidence]
     kind_set_by_analyst: bool = Field(default=False, description="True when an analyst set the kind (`analyzer score --kind`).")
     from_heuristic: list[str] = Field(
-        default_factory=list,
+        default_factory=_empty_list,
         description="Items the LLM gave without a verified quote, taken from the offline heuristic instead: 'kind', 'fact:<name>', 'mitigation:<kind>'.",
     )
 
@@ -450,7 +456,7 @@ class AivssResult(_Model):
     scale: Scale
     reasons: list[ScoreReason]
     range: AivssRange | None = Field(default=None, description="Score over the unstated exposure facts and the factors' margin; None when there is no score.")
-    assumptions: list[FactAssumption] = Field(default_factory=list, description="Assumed values the point score uses for unstated facts.")
+    assumptions: list[FactAssumption] = Field(default_factory=_empty_list, description="Assumed values the point score uses for unstated facts.")
     steps: AivssSteps | None = Field(default=None, description="The formula's unrounded intermediate values; None when there is no score.")
 
 
@@ -543,7 +549,7 @@ class Analysis(_Model):
     warnings: list[AnalysisWarning]
     extraction: ExtractionOutcome
     run: RunManifest
-    edits: list[AnalystEdit] = Field(default_factory=list, description="Analyst edits, oldest first.")
+    edits: list[AnalystEdit] = Field(default_factory=_empty_list, description="Analyst edits, oldest first.")
 
     @property
     def failed(self) -> bool:
