@@ -15,18 +15,12 @@ import threading
 import time
 from pathlib import Path
 
-import platformdirs
+from analyzer.cachedir import cache_dir
+
+__all__ = ["SqliteCache", "cache_dir"]
 
 log = logging.getLogger("analyzer.cache")
 _WARNED: set[str] = set()
-
-
-def cache_dir() -> Path:
-    """ANALYZER_CACHE_DIR, else the platform's user cache dir for 'analyzer'."""
-    override = os.environ.get("ANALYZER_CACHE_DIR")
-    path = Path(override) if override else Path(platformdirs.user_cache_dir("analyzer"))
-    path.mkdir(parents=True, exist_ok=True)
-    return path
 
 
 class SqliteCache:

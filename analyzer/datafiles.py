@@ -2,7 +2,7 @@
 
 Parsing the seven YAML files is ~20 ms of every start-up even with libyaml; the same data as JSON loads
 in ~1 ms. So the first run writes each parsed file as JSON to the user cache dir (the one the fetch and
-LLM caches use, see `analyzer.cache.cache_dir`), named by the SHA-256 of the YAML text and the package
+LLM caches use, see `analyzer.cachedir`), named by the SHA-256 of the YAML text and the package
 version, and later runs read that instead. The YAML stays the only definition: a copy is only used when
 its recorded digest is the digest of the YAML being loaded, so an edited or upgraded rule file is a miss,
 never stale data. Anything wrong with the cache (unwritable or missing dir, a corrupt, truncated or
@@ -56,7 +56,7 @@ _MISS = object()
 
 def _cached_path(name: str, digest: str) -> Path | None:
     try:
-        from analyzer.cache import cache_dir
+        from analyzer.cachedir import cache_dir
 
         return cache_dir() / CACHE_SUBDIR / f"{Path(name).stem}.{digest[:24]}.json"
     except (OSError, ValueError) as exc:  # no usable cache dir: parse every time
