@@ -17,6 +17,7 @@ from typing import Any
 from dataclasses import dataclass, replace
 from functools import cache
 
+from analyzer import regexcache
 from analyzer.cpubudget import charge
 from analyzer.extract.obfuscation import normalise, squashed
 from analyzer.models import AnalysisWarning, Listing, Severity
@@ -71,7 +72,7 @@ def load_patterns() -> tuple[tuple[InjectionPattern, ...], InjectionPattern]:
 
     def build(item: dict[str, Any]) -> InjectionPattern:
         needs = tuple(str(w).lower() for w in item.get("needs", ()))
-        return InjectionPattern(item["id"], Severity(item["severity"]), item["description"], re.compile(item["pattern"], _FLAGS), needs)
+        return InjectionPattern(item["id"], Severity(item["severity"]), item["description"], regexcache.compile(item["pattern"], _FLAGS), needs)
 
     return tuple(build(p) for p in raw["patterns"]), build(raw["hidden_comment"])
 

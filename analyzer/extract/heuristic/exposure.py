@@ -21,6 +21,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
 
+from analyzer import regexcache
 from analyzer.errors import ConfigError
 from analyzer.extract.heuristic.fastre import FastPattern
 from analyzer.extract.heuristic.textscan import Match, ScanText, link_line
@@ -159,7 +160,7 @@ def _compile(source: str, where: str) -> FastPattern:
 
 def _cue(source: str, where: str) -> re.Pattern[str]:
     try:
-        return re.compile(source, re.IGNORECASE)
+        return regexcache.compile(source, re.IGNORECASE)
     except re.error as exc:
         raise ConfigError(f"{RULES_FILE}: bad pattern in cues.{where}: {exc}", hint="fix the regular expression") from None
 
@@ -240,7 +241,7 @@ def parse_rules(raw: dict) -> ExposureRules:
         if set(facts) - set(EXPOSURE_FACTS):
             raise ConfigError(f"{RULES_FILE}: closed_tool_list names unknown facts {sorted(set(facts) - set(EXPOSURE_FACTS))}", hint="use exposure fact names")
         heading = _cue(r"^#{1,6}[ \t]+(?:[^\w\n]+[ \t]*)?(?:" + str(c["heading"]) + r")[ \t#]*$", "closed_tool_list.heading")
-        closed = ClosedToolList(_kinds(c, groups, "closed_tool_list") or frozenset(), re.compile(heading.pattern, re.IGNORECASE | re.MULTILINE), facts, str(c.get("reason", "")))
+        closed = ClosedToolList(_kinds(c, groups, "closed_tool_list") or frozenset(), regexcache.compile(heading.pattern, re.IGNORECASE | re.MULTILINE), facts, str(c.get("reason", "")))
     return ExposureRules(fact_rules, tuple(mitigation_rules), descriptions, kind_defaults, cues, closed)
 
 

@@ -18,6 +18,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 
+from analyzer import regexcache
+
 _FLAGS = re.MULTILINE
 _QUANTIFIERS = set("?*+{")
 
@@ -256,7 +258,7 @@ class _Branch:
                     return end
             return -1
         if self._regex is None:
-            self._regex = re.compile(self.source, _FLAGS)  # a race only compiles it twice
+            self._regex = regexcache.compile(self.source, _FLAGS)  # a race only compiles it twice
         m = self._regex.match(lowered, at, stop)
         return -1 if m is None else m.end()
 
@@ -291,13 +293,13 @@ class FastPattern:
         else:  # some branch can start anywhere: the whole pattern is searched as one regex, compiled now
             self._branches = ()
             self.literals = ()
-            self._regex = re.compile(lowered, _FLAGS)
+            self._regex = regexcache.compile(lowered, _FLAGS)
 
     @property
     def regex(self) -> re.Pattern[str]:
         """The whole pattern as one regex (searches of patterns without literals; validating rule files)."""
         if self._regex is None:
-            self._regex = re.compile(self._body, _FLAGS)  # a race only compiles it twice
+            self._regex = regexcache.compile(self._body, _FLAGS)  # a race only compiles it twice
         return self._regex
 
     def spans(self, lowered: str, start: int = 0, end: int | None = None, limit: int = 1_000_000) -> Iterator[tuple[int, int]]:

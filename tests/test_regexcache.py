@@ -1,0 +1,139 @@
+"""Compiled rule regexes kept across runs: the same patterns as re.compile, and any damage is a miss.
+
+The cache is derived data (CPython's own compiler output); these tests check a rebuilt pattern matches
+exactly like `re.compile`'s on generated texts, and that a torn, edited, foreign or unusable file, or a
+damaged entry, falls back to compiling.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from analyzer import regexcache
+from analyzer.datafiles import load_data_yaml
+
+FLAGS = (0, re.IGNORECASE, re.MULTILINE, re.IGNORECASE | re.MULTILINE)
+
+
+def _shipped_patterns() -> list[str]:
+    patterns = [p["pattern"] for p in load_data_yaml("injection_patterns.yaml")["patterns"]]
+    patterns += [str(v) for v in load_data_yaml("exposure_rules.yaml")["cues"].values()]
+    patterns += [r"(?P<word>\w+)-(?P=word)", r"(a)|b(?(1)c|d)", r"(?<!x)y(?=z)", r"[^\W\d_]+é", r"\bagents?\b"]
+    return patterns
+
+
+PATTERNS = _shipped_patterns()
+
+
+@pytest.fixture
+def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("ANALYZER_CACHE_DIR", str(tmp_path))
+    regexcache._reset()
+    yield tmp_path
+    regexcache._reset()
+
+
+def _files(cache: Path) -> list[Path]:
+    return sorted((cache / regexcache.CACHE_SUBDIR).glob("*.json"))
+
+
+def _warm(patterns: list[str], flags: int = 0) -> None:
+    """Compile and save, then forget the table: the next compile reads the file."""
+    for pattern in patterns:
+        regexcache.compile(pattern, flags)
+    regexcache.save()
+    regexcache._reset()
+
+
+class _NoCompile:
+    """Stands in for `re` inside regexcache: a compile there means the cache was not used."""
+
+    def __getattr__(self, name: str):
+        if name == "compile":
+            raise AssertionError("compiled although the pattern was cached")
+        return getattr(re, name)
+
+
+def test_a_saved_pattern_is_rebuilt_without_compiling(cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _warm(PATTERNS, re.IGNORECASE)
+    assert len(_files(cache)) == 1
+    monkeypatch.setattr(regexcache, "re", _NoCompile())
+    for pattern in PATTERNS:
+        rebuilt = regexcache.compile(pattern, re.IGNORECASE)
+        expected = re.compile(pattern, re.IGNORECASE)
+        assert (rebuilt.pattern, rebuilt.flags, rebuilt.groups, rebuilt.groupindex) == (expected.pattern, expected.flags, expected.groups, expected.groupindex)
+
+
+@pytest.fixture(scope="module")
+def rebuilt(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, int], re.Pattern[str]]:
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("ANALYZER_CACHE_DIR", str(tmp_path_factory.mktemp("regexcache")))
+        regexcache._reset()
+        for flags in FLAGS:
+            _warm(PATTERNS, flags)
+        compiled = {(p, f): regexcache.compile(p, f) for p in PATTERNS for f in FLAGS}
+        assert regexcache._table is not None and len(regexcache._table.entries) == len(PATTERNS) * len(FLAGS)
+        regexcache._reset()
+    return compiled
+
+
+texts = st.lists(
+    st.sampled_from(["ignore", "IGNORE all previous instructions", "you", "must", " ", "\n", "agent", "Agents", "é", "x", "y", "z", "word-word", "ac", "bd", "-", "."]),
+    max_size=25,
+).map("".join)
+
+
+@settings(max_examples=150, deadline=None)
+@given(texts)
+def test_rebuilt_patterns_match_exactly_like_re_compile(rebuilt, text: str) -> None:
+    for (pattern, flags), regex in rebuilt.items():
+        expected = re.compile(pattern, flags)
+        assert [m.span() for m in regex.finditer(text)] == [m.span() for m in expected.finditer(text)], pattern
+        assert [m.groups() for m in regex.finditer(text)] == [m.groups() for m in expected.finditer(text)], pattern
+
+
+@pytest.mark.parametrize("damage", ["", "{", "not json", '{"build": "x", "sha256": "0", "entries": "{}"}', "[]"])
+def test_a_damaged_file_is_a_miss_and_is_rewritten(cache: Path, damage: str) -> None:
+    _warm(PATTERNS[:3])
+    [path] = _files(cache)
+    path.write_text(damage, "utf-8")
+    assert regexcache.compile(PATTERNS[0]).pattern == PATTERNS[0]
+    regexcache.save()
+    payload = json.loads(path.read_text("utf-8"))
+    assert f"0:{PATTERNS[0]}" in json.loads(payload["entries"])
+
+
+def test_a_damaged_entry_falls_back_to_compiling(cache: Path) -> None:
+    _warm(PATTERNS[:1])
+    [path] = _files(cache)
+    payload = json.loads(path.read_text("utf-8"))
+    entries = json.loads(payload["entries"])
+    entries[f"0:{PATTERNS[0]}"][1] = [999, 1, 2]  # code _sre refuses
+    body = json.dumps(entries)
+    path.write_text(json.dumps({**payload, "entries": body, "sha256": hashlib.sha256(body.encode()).hexdigest()}), "utf-8")
+    regex = regexcache.compile(PATTERNS[0])
+    assert regex.pattern == PATTERNS[0] and regex.search("ignore all previous instructions") is not None
+
+
+def test_a_bad_pattern_raises_like_re(cache: Path) -> None:
+    with pytest.raises(re.error):
+        regexcache.compile(r"(unclosed")
+
+
+def test_no_usable_cache_dir_still_compiles(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    not_a_dir = tmp_path / "file"
+    not_a_dir.write_text("x")
+    monkeypatch.setenv("ANALYZER_CACHE_DIR", str(not_a_dir))
+    regexcache._reset()
+    try:
+        assert regexcache.compile(r"\bagents?\b").search("two agents") is not None
+        regexcache.save()
+    finally:
+        regexcache._reset()
