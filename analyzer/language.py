@@ -25,14 +25,15 @@ import unicodedata
 from dataclasses import dataclass
 from functools import cache
 
+from analyzer import regexcache
 from analyzer.models import AnalysisWarning, Severity
 from analyzer.sentences import display_quote, split_units
 
 MAX_UNITS = 80  # sentences sampled, from the top
 MIN_WORDS = 4
 MOSTLY_FOREIGN = 0.5  # below this share of English prose the listing is "mostly not English"
-_WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
-_IDENTIFIER = re.compile(r"\b(?:\w+_\w*|[A-Z][A-Z0-9]+)\b")
+_WORD = regexcache.compile(r"[^\W\d_]+", re.UNICODE)
+_IDENTIFIER = regexcache.compile(r"\b(?:\w+_\w*|[A-Z][A-Z0-9]+)\b")
 # Scripts other than Latin that a language is written in (full-width Latin letters are still Latin), with
 # the language a sentence in each is, or the key of the languages that share it (SCRIPT_LANGUAGES).
 _SCRIPTS = (
@@ -81,9 +82,9 @@ MARGIN = 0.5
 LETTER_WEIGHT = 0.5  # an accented letter or a typical ending is weaker evidence than a function word ...
 ENDING_WEIGHT = 0.5
 MAX_LETTER_SCORE = 2.0  # ... and a language's letters together count at most this much
-_EDGES = re.compile(r"^\W+|\W+$")
-_PROSE_WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
-_JOINERS = re.compile(r"['’-]")
+_EDGES = regexcache.compile(r"^\W+|\W+$")
+_PROSE_WORD = regexcache.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
+_JOINERS = regexcache.compile(r"['’-]")
 
 
 @dataclass(frozen=True)

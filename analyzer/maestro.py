@@ -16,6 +16,7 @@ from functools import cache
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from analyzer import regexcache
 from analyzer.conditions import Condition, Fact, Subject, holds
 from analyzer.errors import ConfigError
 from analyzer.models import (
@@ -449,13 +450,13 @@ class _Writer:
         return " ".join((first, second, third + "."))
 
 
-_WARNING_MARK = re.compile(
+_WARNING_MARK = regexcache.compile(
     r"\[!(?:caution|warning|important)\]|⚠|\bcaution\b|\bwarning\b|\bsecurity (?:risk|note|notice|considerations?)\b|\bat your own risk\b"
     r"|\bbe careful\b|\bdangerous\b|\bdo not (?:expose|run|use)\b",
     re.IGNORECASE,
 )
-_ADMONITION = re.compile(r"^\s*>?\s*\[!(?:caution|warning|important)\]\s*$", re.IGNORECASE)
-_NEGATED = re.compile(r"\b(?:not|never|cannot|no|without)\b|n't\b", re.IGNORECASE)
+_ADMONITION = regexcache.compile(r"^\s*>?\s*\[!(?:caution|warning|important)\]\s*$", re.IGNORECASE)
+_NEGATED = regexcache.compile(r"\b(?:not|never|cannot|no|without)\b|n't\b", re.IGNORECASE)
 MAX_WARNING_SENTENCES = 40
 
 

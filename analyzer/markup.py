@@ -11,15 +11,17 @@ from __future__ import annotations
 
 import re
 
+from analyzer import regexcache
+
 __all__ = ["AUTOLINK", "CUT_LINK_HEAD", "IMAGE", "LINK", "TAG"]
 
 # ![alt](target) or a reference image ![alt][ref]: group 1 is the alt text.
-IMAGE = re.compile(r"!\[([^\[\]\n]{0,300})\](?:\([^()\n]{0,600}\)|\[[^\[\]\n]{0,100}\])")
+IMAGE = regexcache.compile(r"!\[([^\[\]\n]{0,300})\](?:\([^()\n]{0,600}\)|\[[^\[\]\n]{0,100}\])")
 # [label](target) or a reference link [label][ref]: group 1 is the label.
-LINK = re.compile(r"\[([^\[\]\n]{0,300})\](?:\([^()\n]{0,600}\)|\[[^\[\]\n]{0,100}\])")
+LINK = regexcache.compile(r"\[([^\[\]\n]{0,300})\](?:\([^()\n]{0,600}\)|\[[^\[\]\n]{0,100}\])")
 # "label](target)" at the start of a quote whose "[" lies before it: group 1 is the label.
-CUT_LINK_HEAD = re.compile(r"^([^\[\]\n]{0,300})\]\([^()\n]{0,600}\)")
+CUT_LINK_HEAD = regexcache.compile(r"^([^\[\]\n]{0,300})\]\([^()\n]{0,600}\)")
 # <https://…> or <mailto:…>: group 1 is the address.
-AUTOLINK = re.compile(r"<((?:https?|mailto):[^<>\s]{0,600})>")
+AUTOLINK = regexcache.compile(r"<((?:https?|mailto):[^<>\s]{0,600})>")
 # An HTML tag, comment or doctype on one line ("a < b > c" is not a tag).
-TAG = re.compile(r"</?[A-Za-z!][^<>\n]{0,400}>")
+TAG = regexcache.compile(r"</?[A-Za-z!][^<>\n]{0,400}>")

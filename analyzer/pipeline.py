@@ -6,7 +6,6 @@ Analysis (the analyst's edit-and-rerun loop).
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
@@ -17,6 +16,7 @@ from pydantic import ValidationError
 
 from analyzer import jsonio
 from analyzer import __version__
+from analyzer import regexcache
 from analyzer.cpubudget import cpu_budget
 from analyzer.errors import ProfileError
 from analyzer.extract import ExtractionResult, Extractor, get_extractor, resolve_provider
@@ -44,7 +44,7 @@ from analyzer.edits import MITIGATION_TARGET, THREAT_TARGET, apply_edits, previo
 from analyzer.rules import settle_profile
 from analyzer.score import parse_mitigation, parse_threat, score_profile
 
-_URL = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://")
+_URL = regexcache.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://")
 T = TypeVar("T")
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from analyzer import regexcache
 from analyzer.markup import AUTOLINK, CUT_LINK_HEAD, IMAGE, LINK, TAG
 
 # Abbreviations after which a full stop never ends a sentence ("etc." may, when a capital follows).
@@ -23,12 +24,12 @@ _NEVER_ENDS = frozenset(
     "e.g i.e eg ie vs cf approx incl esp resp viz al fig figs no nos dr mr mrs ms prof st sr jr inc ltd co corp ver eq ref refs sec".split()
 )
 _SOMETIMES_ENDS = frozenset({"etc"})
-_LIST_MARK = re.compile(r"[ \t]{0,12}(?:[-*+•]|\d{1,3}[.)])[ \t]+")
-_HEADING = re.compile(r"[ \t]{0,3}#{1,6}(?:[ \t]|$)")
-_SETEXT = re.compile(r"[ \t]{0,3}(?:=+|-+)[ \t]*$")
-_FENCE = re.compile(r"[ \t]{0,3}(?:```|~~~)")
-_BOLD_LINE = re.compile(r"[ \t]{0,3}(?:\*\*|__)[^*_\n]{1,80}(?:\*\*|__)[ \t]*:?[ \t]*$")  # "**Training Procedure**": a heading
-_RULE = re.compile(r"[ \t]{0,3}(?:(?:\*[ \t]*){3,}|(?:-[ \t]*){3,}|(?:_[ \t]*){3,})$")
+_LIST_MARK = regexcache.compile(r"[ \t]{0,12}(?:[-*+•]|\d{1,3}[.)])[ \t]+")
+_HEADING = regexcache.compile(r"[ \t]{0,3}#{1,6}(?:[ \t]|$)")
+_SETEXT = regexcache.compile(r"[ \t]{0,3}(?:=+|-+)[ \t]*$")
+_FENCE = regexcache.compile(r"[ \t]{0,3}(?:```|~~~)")
+_BOLD_LINE = regexcache.compile(r"[ \t]{0,3}(?:\*\*|__)[^*_\n]{1,80}(?:\*\*|__)[ \t]*:?[ \t]*$")  # "**Training Procedure**": a heading
+_RULE = regexcache.compile(r"[ \t]{0,3}(?:(?:\*[ \t]*){3,}|(?:-[ \t]*){3,}|(?:_[ \t]*){3,})$")
 _OPENERS = {"(": ")", "[": "]"}
 _CLOSERS = "\"'”’*_"
 
@@ -270,10 +271,10 @@ def join_wrapped(text: str) -> str:
 
 # The classes exclude their opening bracket too, so "![x](![x](..." fails at the next bracket instead of
 # scanning 600 characters from each one (linear with a small constant).
-_EMPHASIS = re.compile(r"\*\*|__|(?<![\w*])\*(?=\S)|(?<=\S)\*(?![\w*])|(?<![\w_])_(?=\S)|(?<=\S)_(?![\w_])|~~")
-_CODE = re.compile(r"`+")
-_LEAD_MARKS = re.compile(r"^(?:[ \t]*(?:>|[-*+•]|\d{1,3}[.)]|#{1,6})[ \t]+)+")
-_SPACE = re.compile(r"\s+")
+_EMPHASIS = regexcache.compile(r"\*\*|__|(?<![\w*])\*(?=\S)|(?<=\S)\*(?![\w*])|(?<![\w_])_(?=\S)|(?<=\S)_(?![\w_])|~~")
+_CODE = regexcache.compile(r"`+")
+_LEAD_MARKS = regexcache.compile(r"^(?:[ \t]*(?:>|[-*+•]|\d{1,3}[.)]|#{1,6})[ \t]+)+")
+_SPACE = regexcache.compile(r"\s+")
 
 
 def display_quote(quote: str) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+from analyzer import regexcache
 from analyzer.models import Kind
 from analyzer.taxonomy import KIND_PHRASES, KIND_SHORT
 
@@ -19,9 +20,9 @@ _WORD_ACRONYMS = frozenset({"RAG", "NASA", "SOTA", "LAN", "RAM", "ROM", "SAM", "
 _LETTER_ACRONYMS_ANYWAY = frozenset({"OCR"})  # "an OCR model": said letter by letter
 # Words spelled with a vowel but said with a consonant ("a user", "a unified API", "a one-line install"),
 # and words spelled with a consonant but said with a vowel ("an hour", "an honest").
-_CONSONANT_SOUND = re.compile(r"^(?:uni(?![nmd])|use|usa|usu|uti|ubiq|ura|uri|uro|eu|ew|one\b|once|onetime|one-)", re.IGNORECASE)
-_VOWEL_SOUND = re.compile(r"^(?:hour|honest|honou?r|heir)", re.IGNORECASE)
-_NUMBER = re.compile(r"^(\d[\d,.]*)")
+_CONSONANT_SOUND = regexcache.compile(r"^(?:uni(?![nmd])|use|usa|usu|uti|ubiq|ura|uri|uro|eu|ew|one\b|once|onetime|one-)", re.IGNORECASE)
+_VOWEL_SOUND = regexcache.compile(r"^(?:hour|honest|honou?r|heir)", re.IGNORECASE)
+_NUMBER = regexcache.compile(r"^(\d[\d,.]*)")
 
 
 def article(word: str) -> str:
@@ -98,8 +99,8 @@ def kind_short(kind: Kind | str) -> str:
 
 # --------------------------------------------------------------------------- checks over composed text
 
-_ARTICLE_WORD = re.compile(r"(?<![\w'’-])(a|an|A|An)[ \t]+([A-Za-z0-9][\w.+-]*)")
-_NOT_A_WORD = re.compile(r"^(?:[A-Za-z]|[a-z]\.)$")  # "a b", "Plan A or B", "a.k.a."
+_ARTICLE_WORD = regexcache.compile(r"(?<![\w'’-])(a|an|A|An)[ \t]+([A-Za-z0-9][\w.+-]*)")
+_NOT_A_WORD = regexcache.compile(r"^(?:[A-Za-z]|[a-z]\.)$")  # "a b", "Plan A or B", "a.k.a."
 
 
 def article_slips(text: str) -> list[str]:
@@ -117,7 +118,7 @@ def article_slips(text: str) -> list[str]:
     return slips
 
 
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9“\"(])")
+_SENTENCE_END = regexcache.compile(r"(?<=[.!?])\s+(?=[A-Z0-9“\"(])")
 
 
 def first_sentence(text: str) -> str:
@@ -130,13 +131,13 @@ def first_sentence(text: str) -> str:
 
 # A definition says what kind of thing the system is: "X is an open-source coding agent …", "An MCP server
 # that …", "X (coding agent) …". Announcements, calls to action, badges and benchmark lines do not.
-_DEFINES = re.compile(
+_DEFINES = regexcache.compile(
     r"\b(?:is|are)\s+(?:an?|the|your|our)\s|\b(?:is|are)\s+(?:open[- ]source|lightweight|fast|simple|minimal|multimodal)\b"
     r"|^(?:an?|the)\s+\S|\b(?:provides|lets|enables|allows|helps|turns|connects|automates|enhances|gives|creates|implements|exposes|powers"
     r"|orchestrates|serves\s+as)\s",
     re.IGNORECASE,
 )
-_NOT_DEFINING = re.compile(
+_NOT_DEFINING = regexcache.compile(
     r"\b(?:is (?:almost )?(?:here|out|coming|live|now available)|coming soon|accepted (?:by|at|to)|we(?:'re| are) (?:excited|happy|thrilled|pleased)"
     r"|(?:join|visit|follow|star|check out|see|read) (?:us|our|the)\b|benchmarks? (?:run|were|are)|all benchmarks|release[sd]? (?:of|on)\b|🔥|🎉|📢|🚀)",
     re.IGNORECASE,

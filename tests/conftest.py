@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -14,6 +17,11 @@ from hypothesis import settings
 settings.register_profile("dev", deadline=None)
 settings.register_profile("ci", deadline=None, derandomize=True)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "dev"))
+
+# Modules compile their regexes at import (analyzer.regexcache), which happens while tests are collected,
+# before any fixture runs: point the caches at a session folder first, never at the user's cache dir.
+os.environ["ANALYZER_CACHE_DIR"] = _SESSION_CACHE = tempfile.mkdtemp(prefix="analyzer-tests-cache-")
+atexit.register(shutil.rmtree, _SESSION_CACHE, ignore_errors=True)
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SHARED = REPO_ROOT.parent / "shared"

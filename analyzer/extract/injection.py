@@ -28,20 +28,20 @@ CODE = "prompt_injection"
 MAX_WARNINGS = 10
 MAX_DETAIL = 300
 _FLAGS = re.IGNORECASE
-_HTML_COMMENT = re.compile(r"<!--(.*?)(?:-->|\Z)", re.DOTALL)
-_MD_COMMENT = re.compile(r"^[ \t]*\[(?://|comment|_|#)\]:[ \t]*(?:#|<>)[ \t]*[(\"'](.{0,2000})[)\"'][ \t]*$", re.MULTILINE | re.IGNORECASE)
-_HIDDEN_ELEMENT = re.compile(
+_HTML_COMMENT = regexcache.compile(r"<!--(.*?)(?:-->|\Z)", re.DOTALL)
+_MD_COMMENT = regexcache.compile(r"^[ \t]*\[(?://|comment|_|#)\]:[ \t]*(?:#|<>)[ \t]*[(\"'](.{0,2000})[)\"'][ \t]*$", re.MULTILINE | re.IGNORECASE)
+_HIDDEN_ELEMENT = regexcache.compile(
     r"<(?P<tag>[a-z][a-z0-9]{0,10})\b[^<>]{0,400}?(?:display\s*:\s*none|visibility\s*:\s*hidden|font-size\s*:\s*0|opacity\s*:\s*0|\shidden\b|aria-hidden)[^<>]{0,400}>"
     r"(?P<body>[^<]{0,2000})",
     re.IGNORECASE,
 )
-_FENCE_LINE = re.compile(r"^[ \t]*(?:```|~~~)", re.MULTILINE)
-_QUOTED = re.compile(r"`[^`\n]{1,500}`|\"[^\"\n]{1,500}\"|\u201c[^\u201d\n]{1,500}\u201d|'[^'\n]{8,500}'")
+_FENCE_LINE = regexcache.compile(r"^[ \t]*(?:```|~~~)", re.MULTILINE)
+_QUOTED = regexcache.compile(r"`[^`\n]{1,500}`|\"[^\"\n]{1,500}\"|\u201c[^\u201d\n]{1,500}\u201d|'[^'\n]{8,500}'")
 _ABOUT_SCAN = 5000
-_ABOUT_TOPIC = re.compile(r"\bprompt[- ]injections?\b|\bjailbreak", re.IGNORECASE)
-_ABOUT_TOOL = re.compile(r"\b(?:classif\w*|detect\w*|guard\w*|filter\w*|moderat\w*|screen\w*|firewall)\b", re.IGNORECASE)
+_ABOUT_TOPIC = regexcache.compile(r"\bprompt[- ]injections?\b|\bjailbreak", re.IGNORECASE)
+_ABOUT_TOOL = regexcache.compile(r"\b(?:classif\w*|detect\w*|guard\w*|filter\w*|moderat\w*|screen\w*|firewall)\b", re.IGNORECASE)
 # Letters-only forms of the core appeals, for text spaced or punctuated letter by letter.
-_SQUASHED = re.compile(
+_SQUASHED = regexcache.compile(
     r"(?:ignore|disregard|forget)(?:all|any|the|your)?(?:previous|prior|above|earlier|system)(?:instructions?|prompts?|rules)"
     r"|ifyouarean?(?:ai|llm|agent|assistant|languagemodel)|notetoai|newsysteminstructions"
 )

@@ -14,8 +14,9 @@ The result is for matching only; quotes in reports come from the original text.
 
 from __future__ import annotations
 
-import re
 import unicodedata
+
+from analyzer import regexcache
 
 # Cf (format) characters that render as nothing, plus the soft hyphen and bidi controls.
 _INVISIBLE = dict.fromkeys(
@@ -42,10 +43,10 @@ _HOMOGLYPHS = str.maketrans(
     }
 )
 # Single letters joined by one separator, at least three in a row: "i g n o r e", "i.g.n.o.r.e", "i-g-n".
-_SPACED = re.compile(r"(?<![^\W\d_])[^\W\d_](?:[ .\-_*·•][^\W\d_]){2,}(?![^\W\d_])")
-_SPACED_SEPARATOR = re.compile(r"[ .\-_*·•]")
-_WHITESPACE = re.compile(r"\s+")
-_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+_SPACED = regexcache.compile(r"(?<![^\W\d_])[^\W\d_](?:[ .\-_*·•][^\W\d_]){2,}(?![^\W\d_])")
+_SPACED_SEPARATOR = regexcache.compile(r"[ .\-_*·•]")
+_WHITESPACE = regexcache.compile(r"\s+")
+_NON_ASCII = regexcache.compile(r"[^\x00-\x7f]")
 
 
 def normalise(text: str) -> str:

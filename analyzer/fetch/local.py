@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Literal
 
 from analyzer import jsonio
+from analyzer import regexcache
 from analyzer.errors import InputError
 from analyzer.fetch.parse import build_listing
 from analyzer.models import Listing, MetadataField
@@ -29,9 +30,9 @@ _EXTENSION_FORMAT: dict[str, Format] = {
 }  # fmt: skip
 _FORMAT_SUFFIX: dict[Format, str] = {"markdown": ".md", "html": ".html", "json": ".json", "text": ".txt"}
 # A whole HTML document, not a README with a few inline tags (<p align="center">, <img>, <details>).
-_HTML_DOCUMENT = re.compile(r"^(?:<\?xml[^>]{0,200}>\s*)?(?:<!--.{0,2000}?-->\s*)*<(?:!doctype\s+html|html[\s>])|<(?:head|body)[\s>]", re.IGNORECASE | re.DOTALL)
-_MARKDOWN_MARK = re.compile(r"^(?:#{1,6}[ \t]|[-*+][ \t]|\d{1,3}\.[ \t]|```|~~~|>[ \t]?|\|.*\|[ \t]*$)|\[[^\]\n]{1,200}\]\([^)\n]{1,400}\)|\*\*[^*\n]{1,200}\*\*", re.MULTILINE)
-_TITLE = re.compile(r"<title[^>]{0,200}>([^<]{1,300})</title>", re.IGNORECASE)
+_HTML_DOCUMENT = regexcache.compile(r"^(?:<\?xml[^>]{0,200}>\s*)?(?:<!--.{0,2000}?-->\s*)*<(?:!doctype\s+html|html[\s>])|<(?:head|body)[\s>]", re.IGNORECASE | re.DOTALL)
+_MARKDOWN_MARK = regexcache.compile(r"^(?:#{1,6}[ \t]|[-*+][ \t]|\d{1,3}\.[ \t]|```|~~~|>[ \t]?|\|.*\|[ \t]*$)|\[[^\]\n]{1,200}\]\([^)\n]{1,400}\)|\*\*[^*\n]{1,200}\*\*", re.MULTILINE)
+_TITLE = regexcache.compile(r"<title[^>]{0,200}>([^<]{1,300})</title>", re.IGNORECASE)
 
 
 def sniff_format(text: str) -> Format:

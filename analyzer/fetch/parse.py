@@ -15,6 +15,7 @@ from typing import Any, Literal
 
 import yaml
 
+from analyzer import regexcache
 from analyzer.cpubudget import charge, cpu_budget
 from analyzer import jsonio
 from analyzer.errors import InputError
@@ -24,11 +25,11 @@ from analyzer.yamlio import load_untrusted_yaml
 
 SourceType = Literal["file", "stdin", "url", "huggingface", "github"]
 
-_FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)", re.DOTALL)
+_FRONT_MATTER = regexcache.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)", re.DOTALL)
 # Linear time: the trailing " #" run is stripped in Python (`heading_text`); `(.+?)[ \t#]*$` rescanned
 # that run from every character of the heading (a heading padded with 160,000 spaces took minutes).
-_ATX_HEADING = re.compile(r"^(#{1,6})[ \t]+(\S.*)$")
-_FENCE = re.compile(r"^\s*(```|~~~)")
+_ATX_HEADING = regexcache.compile(r"^(#{1,6})[ \t]+(\S.*)$")
+_FENCE = regexcache.compile(r"^\s*(```|~~~)")
 
 
 def split_front_matter(text: str) -> tuple[list[MetadataField], str]:
@@ -112,8 +113,8 @@ def heading_text(raw: str) -> str:
     return raw.rstrip(" \t#") or raw[:1]
 
 
-_EMPHASIS = re.compile(r"(\*\*|__|`)")
-_SPACES = re.compile(r"\s+")
+_EMPHASIS = regexcache.compile(r"(\*\*|__|`)")
+_SPACES = regexcache.compile(r"\s+")
 
 
 def plain_text(markdown: str) -> str:
@@ -143,7 +144,7 @@ def guess_title(sections: list[Section], metadata: list[MetadataField], fallback
     return fallback
 
 
-_MARKUP = re.compile(r"<[^<>]*>|\[?!\[[^\[\]]*\]\([^()]*\)(?:\]\([^()]*\))?|^[ \t]*\[[^\[\]\n]*\]:[ \t]*\S+[ \t]*$", re.M)
+_MARKUP = regexcache.compile(r"<[^<>]*>|\[?!\[[^\[\]]*\]\([^()]*\)(?:\]\([^()]*\))?|^[ \t]*\[[^\[\]\n]*\]:[ \t]*\S+[ \t]*$", re.M)
 
 
 def _has_prose(text: str) -> bool:

@@ -4,9 +4,9 @@ steps and the run facts. Renderers only decide how these look (and escape them f
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
+from analyzer import regexcache
 from analyzer.formula import FORMULA_LINES, computation_text
 from analyzer.formula import display_number as trimmed
 from analyzer.formula import multiplier_text as plain
@@ -302,7 +302,7 @@ def floor_line(analysis: Analysis) -> str | None:
     return f"At the floor for {kind} (nothing in the listing supports more): {names}."
 
 
-_VECTOR = re.compile(r":?\s*CVSS:4\.0/[A-Z:/]+")
+_VECTOR = regexcache.compile(r":?\s*CVSS:4\.0/[A-Z:/]+")
 
 
 def short_reason(reason: str, limit: int = 160) -> str:
@@ -321,7 +321,7 @@ def run_line(analysis: Analysis) -> str:
     return " · ".join(parts)
 
 
-_STARTS_AT = re.compile(r"\s*\((?:an?|the) [^()]{1,80} starts at \d(?:\.\d+)?\)")
+_STARTS_AT = regexcache.compile(r"\s*\((?:an?|the) [^()]{1,80} starts at \d(?:\.\d+)?\)")
 
 
 def brief_rationale(rationale: str) -> str:

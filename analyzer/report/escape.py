@@ -22,21 +22,23 @@ import html
 import re
 from urllib.parse import urlsplit
 
+from analyzer import regexcache
+
 # Bidi controls: embeddings and overrides (LRE RLE PDF LRO RLO), isolates (LRI RLI FSI PDI), marks
 # (LRM RLM ALM). A quote containing U+202E displays reversed, so a report could show a different text.
 _BIDI = "\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c"
 _CONTROL = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"
-_UNSAFE = re.compile(f"[{_BIDI}{_CONTROL}]")
-_UNSAFE_OR_CR = re.compile(f"[{_BIDI}{_CONTROL}\r]")
-_SPACE = re.compile(r"\s+")
+_UNSAFE = regexcache.compile(f"[{_BIDI}{_CONTROL}]")
+_UNSAFE_OR_CR = regexcache.compile(f"[{_BIDI}{_CONTROL}\r]")
+_SPACE = regexcache.compile(r"\s+")
 # Only what builds links, images, HTML, code spans or table cells is escaped ("[", "]", "<", ">", "`",
 # "|" and the backslash itself, so an escape in the text cannot cancel ours); emphasis stays readable.
-_MD_SPECIAL = re.compile(r"([\\`\[\]|])")
+_MD_SPECIAL = regexcache.compile(r"([\\`\[\]|])")
 # A paragraph that starts like a heading, quote or list item would change the page's structure.
-_LINE_START = re.compile(r"^(#|>|[-+*](?=\s))")
-_LIST_NUMBER = re.compile(r"^(\d+)([.)])(?=\s)")
+_LINE_START = regexcache.compile(r"^(#|>|[-+*](?=\s))")
+_LIST_NUMBER = regexcache.compile(r"^(\d+)([.)])(?=\s)")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_SPLIT = re.compile(r"([;,\t])")
+_SPLIT = regexcache.compile(r"([;,\t])")
 _SAFE_SCHEMES = ("http", "https", "mailto")
 
 

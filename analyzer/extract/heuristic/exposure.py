@@ -37,14 +37,14 @@ MAX_EVIDENCE = 2
 _HITS_PER_RULE = 25  # a rule's early matches may all be rejected by the sentence logic
 
 # Where one clause ends and the next begins: negation does not reach across these.
-_CLAUSE_BREAK = re.compile(
+_CLAUSE_BREAK = regexcache.compile(
     r"[;:()\[\]\u2014\u2013]|\s-\s|\bbut\b|\bhowever\b|\bwhile\b|\bwhereas\b|\balthough\b|\bthough\b|\binstead\b"
     r"|,\s+(?:and\s+|so\s+|then\s+)?(?:it|we|you|they|this|which|that)\b",
     re.IGNORECASE,
 )
 # List markers, emphasis, emoji and a leading "**Step 2** -" / "**Label**:" before a sentence's first word.
-_OPT_OUT = re.compile(r"\b(?:unless|except (?:when|if))\b", re.IGNORECASE)
-_LEAD_MARKUP = re.compile(r"^[^\w\n*_]*(?:\d+[.)]\s*)?(?:(?:\*\*|__)[^*_\n]{1,40}(?:\*\*|__)\s*[-:\u2013\u2014.]\s*)?[^\w\n]*")
+_OPT_OUT = regexcache.compile(r"\b(?:unless|except (?:when|if))\b", re.IGNORECASE)
+_LEAD_MARKUP = regexcache.compile(r"^[^\w\n*_]*(?:\d+[.)]\s*)?(?:(?:\*\*|__)[^*_\n]{1,40}(?:\*\*|__)\s*[-:\u2013\u2014.]\s*)?[^\w\n]*")
 
 
 @dataclass(frozen=True)
@@ -295,13 +295,13 @@ def _names_other_product(scan: ScanText, hit: Match, name: str | None) -> bool:
     return bool(other) and not (own & other)
 
 
-_NAME_SEPARATORS = re.compile(r"[-_.]")  # "browser-use" is "Browser Use" (same length, so offsets hold)
+_NAME_SEPARATORS = regexcache.compile(r"[-_.]")  # "browser-use" is "Browser Use" (same length, so offsets hold)
 # "**OtherTool** gives you ...": a capitalised bold name followed by its verb (not a "**Label:**").
-_BOLD_LEAD = re.compile(r"[\s>*\-+]*\*\*([A-Z][\w.+-]*(?: [A-Z][\w.+-]*){0,3})\*\*[ \t]+(?=(?:[a-z]+s|is|are|has|have|can|will)\b)")
+_BOLD_LEAD = regexcache.compile(r"[\s>*\-+]*\*\*([A-Z][\w.+-]*(?: [A-Z][\w.+-]*){0,3})\*\*[ \t]+(?=(?:[a-z]+s|is|are|has|have|can|will)\b)")
 
 
-_CELL_NO = re.compile(r"^(?:no|none|n/a|[❌✗✘✖]|:x:)$")
-_CELL_YES = re.compile(r"^(?:yes|[✅✓✔]|:white_check_mark:|:heavy_check_mark:)$")
+_CELL_NO = regexcache.compile(r"^(?:no|none|n/a|[❌✗✘✖]|:x:)$")
+_CELL_YES = regexcache.compile(r"^(?:yes|[✅✓✔]|:white_check_mark:|:heavy_check_mark:)$")
 
 
 def _comparison_row(text: str) -> bool:

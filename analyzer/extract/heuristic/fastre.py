@@ -34,16 +34,16 @@ def lower_same_length(text: str) -> str:
 
 # Pattern analysis runs for every rule pattern at start-up, so it scans with `re` (C) rather than a
 # Python loop per character.
-_ESCAPE_OR_RUN = re.compile(r"\\.?|[^\\]+", re.DOTALL)
+_ESCAPE_OR_RUN = regexcache.compile(r"\\.?|[^\\]+", re.DOTALL)
 # What _structure yields: the next group bracket or branch bar, after stepping over escapes, whole
 # character classes (a ']' first in one is literal; an unclosed one runs to the end) and other characters.
 # Atomic groups and a possessive run: a class is read one way only, as `re` reads it, and a tail with no
 # bracket or bar fails in linear time (a run that could split would backtrack exponentially).
-_STRUCTURE = re.compile(r"(?:\\(?:.|\Z)|(?>\[\]?(?:\\(?:.|\Z)|[^\]\\])*(?:\]|\Z))|[^\\\[()|]++)*?([()|])", re.DOTALL)
-_UPPER_ESCAPE = re.compile(r"\\[A-Z]")
+_STRUCTURE = regexcache.compile(r"(?:\\(?:.|\Z)|(?>\[\]?(?:\\(?:.|\Z)|[^\]\\])*(?:\]|\Z))|[^\\\[()|]++)*?([()|])", re.DOTALL)
+_UPPER_ESCAPE = regexcache.compile(r"\\[A-Z]")
 # A run of literal characters: anything but a metacharacter, or an escaped non-alphanumeric (\. \- \_).
-_LITERAL_RUN = re.compile(r"(?:[^\\.^$*+?{}\[\]()|]|\\[\W_])*")
-_ESCAPED = re.compile(r"\\(.)", re.DOTALL)
+_LITERAL_RUN = regexcache.compile(r"(?:[^\\.^$*+?{}\[\]()|]|\\[\W_])*")
+_ESCAPED = regexcache.compile(r"\\(.)", re.DOTALL)
 
 
 def _unescape(literal: str) -> str:
@@ -136,7 +136,7 @@ def _at_boundary(text: str, i: int, stop: int) -> bool:
 
 # Top-level branches are only matched one by one when no construct ties them together: inline flags
 # ("(?i)" applies to every branch), group references and conditionals (numbered across branches).
-_TIED = re.compile(r"\(\?(?![:=!]|<[=!])|\\[1-9]")
+_TIED = regexcache.compile(r"\(\?(?![:=!]|<[=!])|\\[1-9]")
 
 
 def _flat_branches(source: str) -> list[str]:

@@ -9,21 +9,22 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from analyzer import regexcache
 from analyzer.extract.heuristic.rules import Rules
 from analyzer.extract.heuristic.textscan import ScanText, metadata_evidence
 from analyzer.models import Evidence, Kind
 
 MAX_HITS_PER_RULE = 3
 # "X is a framework for ...", "X lets you ...": the sentence where a listing defines itself.
-_DEFINITION = re.compile(r"\b(?:is|are)\s+(?:an?|the|your)\b[^.\n]{0,200}|\b(?:lets|enables|allows)\s+(?:you|your|developers|users|an?)\b[^.\n]{0,200}", re.IGNORECASE)
+_DEFINITION = regexcache.compile(r"\b(?:is|are)\s+(?:an?|the|your)\b[^.\n]{0,200}|\b(?:lets|enables|allows)\s+(?:you|your|developers|users|an?)\b[^.\n]{0,200}", re.IGNORECASE)
 MAX_DEFINITIONS = 2
 # The tagline: the first sentences of readable prose ("Your AI teammate in the terminal.", "A Go library
 # for building agents.") define a system as surely as an "X is a ..." sentence, whatever their wording.
-_TAGLINE_SENTENCE = re.compile(r"[^\s#>|*\-][^.!?\n]{12,240}(?:[.!?](?=\s|$)|(?=\n))")
+_TAGLINE_SENTENCE = regexcache.compile(r"[^\s#>|*\-][^.!?\n]{12,240}(?:[.!?](?=\s|$)|(?=\n))")
 MAX_TAGLINES = 2
 MAX_TAGLINE_SCAN = 20_000
 # A README that opens with news or benchmarks still defines itself in its "Introduction" section.
-_INTRO_HEADING = re.compile(
+_INTRO_HEADING = regexcache.compile(
     r"^#{1,4}[ \t]+[^\n]{0,6}(?:introduction|overview|about|what is|what can|model (?:details|information|summary|description)|description)\b[^\n]*$",
     re.IGNORECASE | re.MULTILINE,
 )
@@ -36,7 +37,7 @@ class KindDecision:
     evidence: list[Evidence]
 
 
-_NOT_WORDS = re.compile(r"!\[[^\[\]\n]*\]\([^()\n]*\)|\]\([^()\n]*\)|\]\[[^\[\]\n]*\]|https?://\S+|&\w+;")  # linear: see textscan
+_NOT_WORDS = regexcache.compile(r"!\[[^\[\]\n]*\]\([^()\n]*\)|\]\([^()\n]*\)|\]\[[^\[\]\n]*\]|https?://\S+|&\w+;")  # linear: see textscan
 
 
 def lead_end(prose: str, chars: int) -> int:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+from analyzer import regexcache
 from analyzer.extract.heuristic.rules import LayerFacet, Rules
 from analyzer.extract.heuristic.textscan import Match, ScanText, metadata_evidence
 from analyzer.models import Evidence, Kind, LayerId, LayerStatement
@@ -20,7 +21,7 @@ MAX_STATED = 400
 SHORT_FRAGMENT = 20  # a table cell like "MMLU" is kept only when nothing longer matches
 HITS_PER_FACET = 8
 _TRIM = " \t\r\n*-#>_`|•:;,"
-_WORD = re.compile(r"[^\W_]{2,}")
+_WORD = regexcache.compile(r"[^\W_]{2,}")
 _PLACEHOLDERS = {"", "unknown", "none", "n/a", "license", "licence", "tbd"}
 
 
@@ -123,7 +124,7 @@ def clause(text: str, hit: Match) -> tuple[int, int]:
     return (left, right) if right > left else (hit.start, hit.end)
 
 
-_CLAUSE_BREAK = re.compile(r"[;:|]\s|\s[—–-]{1,2}\s|,\s")
+_CLAUSE_BREAK = regexcache.compile(r"[;:|]\s|\s[—–-]{1,2}\s|,\s")
 SENTENCE_CHARS = 200  # a sentence up to this long is the clause itself
 
 

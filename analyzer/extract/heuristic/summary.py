@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 
+from analyzer import regexcache
 from analyzer.extract.heuristic.textscan import ScanText
 from analyzer.models import Kind
 from analyzer.sentences import display_quote
@@ -24,14 +25,14 @@ from analyzer.text import article, is_announcement, is_defining_sentence, join, 
 LEAD_UNITS = 150  # sentences looked at, from the top
 LEAD_CHARS = 30_000
 MAX_SENTENCE_CHARS = 400
-_KIND_NOUN = re.compile(
+_KIND_NOUN = regexcache.compile(
     r"\b(?:agents?|framework|library|sdk|toolkit|server|tools?|models?|llms?|platform|app|application|assistant|system|interface"
     r"|runtime|engine|layer|protocol|extension|plugin|cli|copilot|service|infrastructure|sandbox|api|family|suite|series|collection"
     r"|transformer|encoder|network|pipeline|bot|chatbot|implementation|ui|client|harness|orchestrator)\b",
     re.IGNORECASE,
 )
 # Openings that never define: calls to action, greetings, legal text, news lines, notes.
-_REJECT_START = re.compile(
+_REJECT_START = regexcache.compile(
     r"^(?:welcome|visit|join|please|check|read|try|click|install|copyright|licensed|note|thanks|thank you|if you|to learn|to use"
     r"|we(?:'re|’re|'d|’d| are| were| would)|our (?:paper|team)|star|follow|see|learn more|get started|for more|\[?\d{1,4}[./-]\d{1,2}|\d{4}\b"
     r"|(?:january|february|march|april|may|june|july|august|september|october|november|december)\b|news|update|important|warning)",
@@ -44,7 +45,7 @@ _VERB_AFTER_NAME = (
     r"(?!\s+(?:not\b|n't|also\b|now\b|still\b|currently\b|available|based\b|built\b|licensed|released|trained on|inspired|source-available"
     r"|\w+ly better|significant|better\b|faster\b|more\b|less\b|compatible|supported|here\b|coming\b|out\b|written|maintained|developed|designed by))"
 )
-_WE_PRESENT = re.compile(r"^(?:in this [\w ]{1,30}, )?we (?:present|introduce|release|propose|open-source)d?\s+(?:the\s+)?(?P<subject>[^,]{1,80}), (?P<rest>(?:an?|the) .+)$", re.IGNORECASE)
+_WE_PRESENT = regexcache.compile(r"^(?:in this [\w ]{1,30}, )?we (?:present|introduce|release|propose|open-source)d?\s+(?:the\s+)?(?P<subject>[^,]{1,80}), (?P<rest>(?:an?|the) .+)$", re.IGNORECASE)
 
 
 def summary(scan: ScanText, kind: Kind, name: str) -> str:
@@ -162,15 +163,15 @@ def _is_tagline(text: str) -> bool:
     return _PHRASE_GOES_ON.match(head[noun.end() :] + " " + " ".join(words[3:5])) is not None
 
 
-_FINITE = re.compile(r"\b(?:is|are|was|were|will|can|could|should|would|has|have|had|does|do|may|must|we|you|our|it|this|these)\b", re.IGNORECASE)
+_FINITE = regexcache.compile(r"\b(?:is|are|was|were|will|can|could|should|would|has|have|had|does|do|may|must|we|you|our|it|this|these)\b", re.IGNORECASE)
 # After the kind noun a tagline goes on with a relative clause, a preposition or a participle, not a verb.
-_PHRASE_GOES_ON = re.compile(
+_PHRASE_GOES_ON = regexcache.compile(
     r"^s?(?:[\s,.;:!—–-]*$|\s+[-—–]\s|[\s,—–-]+(?:that|which|for|to|with|in|on|built|designed|capable|powered|based|from|of|and|or|by|using|\w+ing)\b)",
     re.IGNORECASE,
 )
-_VERB = re.compile(r"\b(?:consists|uses|includes|contains|supports|provides|offers|allows|enables|feeds|runs|works|makes|takes|comes|gives|lets)\b", re.IGNORECASE)
+_VERB = regexcache.compile(r"\b(?:consists|uses|includes|contains|supports|provides|offers|allows|enables|feeds|runs|works|makes|takes|comes|gives|lets)\b", re.IGNORECASE)
 _IMPERATIVES = frozenset("define use run build create make get try add let see deploy install start connect turn give bring check read join".split())
-_ADJECTIVE = re.compile(
+_ADJECTIVE = regexcache.compile(
     r"^(?:[\w]+-[\w-]+|\w+(?:al|ic|ive|able|ible|ous|ful|less|weight|source|level|based|ed|est|er)|open|fast|simple|lightweight|minimal"
     r"|modern|small|tiny|powerful|secure|autonomous|smart|native|local|self-hosted|universal|unified|personal|multimodal|agentic)$",
     re.IGNORECASE,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from analyzer import regexcache
 from analyzer.extract.heuristic.exposure import NOT_STATED, find_exposure
 from analyzer.extract.heuristic.rules import FlagRule, Rules
 from analyzer.extract.heuristic.textscan import Match, ScanText, metadata_evidence
@@ -21,7 +22,7 @@ from analyzer.models import (
 )
 from analyzer.taxonomy import KIND_LABELS
 
-_DEVELOPER_TEXT = re.compile(
+_DEVELOPER_TEXT = regexcache.compile(
     r"(?:developed by|model developers?|developer|created by|built by|maintained by)\**\s*[:：]?\**\s*"
     r"([A-Z][\w.&-]*(?: [A-Z][\w.&-]*){0,3})",
 )
@@ -44,17 +45,17 @@ def first_hits(scan: ScanText, rules: tuple[FlagRule, ...]) -> dict[str, tuple[F
 
 _NAME_KEYS = ("title", "name", "model_name", "pretty_name", "og:title")
 # Headings that name a section, not the system ("Model Details", "Latest updates -- ...").
-_SECTION_HEADING = re.compile(
+_SECTION_HEADING = regexcache.compile(
     r"^(?:model (?:details|information|card|summary|overview|description)|introduction|overview|about|features|key features"
     r"|installation|install|quick ?start|getting started|usage|news|updates?|latest (?:news|updates?)|release notes|changelog"
     r"|table of contents|contents|abstract|description|summary|highlights|license|licence|citation|requirements|demo)\b",
     re.IGNORECASE,
 )
-_QUESTION_NAME = re.compile(r"^(?:what is|what's|what can|why|how does)\s+(.+?)(?:\s+do)?\s*\??$", re.IGNORECASE)
-_CARD_WORDS = re.compile(r"^(?:model card(?: for)?|model card:)\s*|\s+model card$", re.IGNORECASE)
-_SUBTITLE = re.compile(r"\s*(?::|\s[-–—]{1,2})\s+(?P<rest>.+)$")
-_DEFINED_NAME = re.compile(r"(?:\*\*|`)([^*`\n]{2,60})(?:\*\*|`)\s+(?:is|are)\s+(?:an?|the)\b")
-_SYMBOLS = re.compile(r"^[^\w(\[]+|[^\w)\].!?]+$")
+_QUESTION_NAME = regexcache.compile(r"^(?:what is|what's|what can|why|how does)\s+(.+?)(?:\s+do)?\s*\??$", re.IGNORECASE)
+_CARD_WORDS = regexcache.compile(r"^(?:model card(?: for)?|model card:)\s*|\s+model card$", re.IGNORECASE)
+_SUBTITLE = regexcache.compile(r"\s*(?::|\s[-–—]{1,2})\s+(?P<rest>.+)$")
+_DEFINED_NAME = regexcache.compile(r"(?:\*\*|`)([^*`\n]{2,60})(?:\*\*|`)\s+(?:is|are)\s+(?:an?|the)\b")
+_SYMBOLS = regexcache.compile(r"^[^\w(\[]+|[^\w)\].!?]+$")
 
 
 def system_name(scan: ScanText) -> str:

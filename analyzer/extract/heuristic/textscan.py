@@ -12,6 +12,7 @@ import bisect
 import re
 from dataclasses import dataclass, field
 
+from analyzer import regexcache
 from analyzer.cpubudget import charge
 from analyzer.extract.heuristic.fastre import FastPattern, lower_same_length
 from analyzer.fetch.parse import heading_text, plain_text
@@ -22,18 +23,18 @@ from analyzer.sentences import Unit, join_wrapped, split_units
 MAX_QUOTE_CHARS = 300
 _WINDOW = 2000  # how far around a match quotes and negations look (> MAX_QUOTE_CHARS)
 
-_FENCE_LINE = re.compile(r"^[ \t]*(```|~~~)", re.MULTILINE)
-_HTML_COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.DOTALL)
-_HTML_TAG = re.compile(r"</?[A-Za-z][^<>\n]{0,400}?/?>")
-_HEADING = re.compile(r"^(#{1,6})[ \t]+(\S.*)$", re.MULTILINE)  # linear: see parse._ATX_HEADING
+_FENCE_LINE = regexcache.compile(r"^[ \t]*(```|~~~)", re.MULTILINE)
+_HTML_COMMENT = regexcache.compile(r"<!--.*?(?:-->|\Z)", re.DOTALL)
+_HTML_TAG = regexcache.compile(r"</?[A-Za-z][^<>\n]{0,400}?/?>")
+_HEADING = regexcache.compile(r"^(#{1,6})[ \t]+(\S.*)$", re.MULTILINE)  # linear: see parse._ATX_HEADING
 # A feature marked as absent ("| Tool calling | ❌ |", "does not support tool use") is not evidence for it.
-_NEGATION_MARK = re.compile(r"[❌✗✘🚫]|:x:")
+_NEGATION_MARK = regexcache.compile(r"[❌✗✘🚫]|:x:")
 # Not prose, though not blanked (blanking would cut quotes at every inline link): image alt text and
 # targets, link targets, raw URLs, reference-link labels and multi-line HTML tags. A badge saying
 # "Official Website" or a URL containing "/datasets/" is no statement about the system.
 # Bracket classes exclude their opening bracket so an unclosed "![" or "](" costs linear time.
-_NOT_PROSE = re.compile(r"!\[[^\[\]\n]*\](?:\([^()\n]*\))?|\]\([^()\n]*\)|https?://[^\s)>\]]+|\]\[[^\[\]\n]*\]|<[A-Za-z!/][^<>]{0,800}>")
-_NEGATION_BEFORE = re.compile(r"\b(?:not|n't|no|without|never|lacks?)\b[^.\n|]{0,40}$", re.IGNORECASE)
+_NOT_PROSE = regexcache.compile(r"!\[[^\[\]\n]*\](?:\([^()\n]*\))?|\]\([^()\n]*\)|https?://[^\s)>\]]+|\]\[[^\[\]\n]*\]|<[A-Za-z!/][^<>]{0,800}>")
+_NEGATION_BEFORE = regexcache.compile(r"\b(?:not|n't|no|without|never|lacks?)\b[^.\n|]{0,40}$", re.IGNORECASE)
 
 
 # A line of links: fewer than _MIN_OWN_WORDS words outside its links (HTML anchors, URLs and markup taken
@@ -254,18 +255,18 @@ class ScanText:
 
 _QUOTE_TRIM_LEFT = " \t\r\n-#>|•:;,"
 _QUOTE_TRIM_RIGHT = " \t\r\n-#>|•;,"  # a lead-in keeps its colon ("… use tools to:")
-_CLAUSE_BREAK = re.compile(r"[;,:]\s|\s[\u2013\u2014-]\s")
+_CLAUSE_BREAK = regexcache.compile(r"[;,:]\s|\s[\u2013\u2014-]\s")
 
 
 # A quoted endorsement with its attribution ("… — BeetleB on Hacker News"), or a user speaking for
 # themselves ("It's a cool workflow... perfect for me"): the listing quoting praise, not stating a capability.
-_TESTIMONIAL = re.compile(
+_TESTIMONIAL = regexcache.compile(
     r"[—–-]\s*[\w .@'-]{1,40}\b(?:on|via|from)\s+(?:hacker news|hn|twitter|x|reddit|discord|youtube|linkedin|product hunt|mastodon|bluesky)\b"
     r"|^\W{0,3}[\"“][^\"”]{5,400}[\"”]\W{0,3}\s*[—–-]\s*\S",
     re.IGNORECASE,
 )
-_FIRST_PERSON = re.compile(r"(?<![\w/])(?:I|I'm|I’m|I've|I’ve|I'd|I’d)(?![\w/])|\b(?:[Mm]y|me)\b")
-_COMMAND = re.compile(r"(?:pip3?|pipx|uv|npm|npx|yarn|pnpm|brew|docker|curl|wget|git|conda|apt(?:-get)?|cargo|go)\s+(?:install|run|clone|add|get|pull|-)", re.IGNORECASE)
+_FIRST_PERSON = regexcache.compile(r"(?<![\w/])(?:I|I'm|I’m|I've|I’ve|I'd|I’d)(?![\w/])|\b(?:[Mm]y|me)\b")
+_COMMAND = regexcache.compile(r"(?:pip3?|pipx|uv|npm|npx|yarn|pnpm|brew|docker|curl|wget|git|conda|apt(?:-get)?|cargo|go)\s+(?:install|run|clone|add|get|pull|-)", re.IGNORECASE)
 
 
 def weak_statement(sentence: str) -> bool:
