@@ -3,8 +3,10 @@
     python benchmarks/bench_startup.py [--analyzer PATH] [--repeat N]
 
 By default it runs `python -m analyzer` with this checkout first on PYTHONPATH; pass `--analyzer
-VENV/bin/analyzer` to time an installed wheel instead. Each case runs once untimed (to write the
-bytecode caches), then N times; the median and the spread are printed. It also lists which heavy modules
+VENV/bin/analyzer` to time an installed wheel instead. Runs keep their bytecode caches (as an installed
+wheel has them). Each case runs once untimed (which writes the bytecode and the start-up caches in a
+temporary ANALYZER_CACHE_DIR), then N times; the median and the spread are printed. The last case gives
+every run an empty cache dir: a user's very first analysis. It also lists which heavy modules
 an offline `analyze` of the shipped example imports (`-X importtime`), the behaviour behind the figure.
 """
 
@@ -40,12 +42,17 @@ def _env(cache: str, *, checkout: bool) -> dict[str, str]:
     return env
 
 
-def _time(cmd: list[str], env: dict[str, str], repeat: int) -> tuple[list[float], list[float]]:
-    """Wall and CPU (user + sys) seconds of each run; CPU is the steadier figure on a shared machine."""
+def _time(cmd: list[str], env: dict[str, str], repeat: int, *, cold: bool = False) -> tuple[list[float], list[float]]:
+    """Wall and CPU (user + sys) seconds of each run; CPU is the steadier figure on a shared machine.
+
+    Warm (default): after one untimed run, which writes the bytecode and the start-up caches (parsed data
+    files, compiled rule regexes) as a user's first run does. Cold: every run gets an empty cache dir."""
     quiet = {"env": env, "check": True, "stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL, "cwd": tempfile.gettempdir()}
     subprocess.run(cmd, **quiet)
     walls, cpus = [], []
     for _ in range(repeat):
+        if cold:
+            quiet["env"] = {**env, "ANALYZER_CACHE_DIR": tempfile.mkdtemp(dir=env["ANALYZER_CACHE_DIR"])}
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         start = time.perf_counter()
         subprocess.run(cmd, **quiet)
@@ -78,13 +85,14 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as cache:
         env = _env(cache, checkout=args.analyzer is None)
         cases = {
-            "--version": [*cmd, "--version"],
-            "--help": [*cmd, "--help"],
-            "analyze example (md to stdout)": [*cmd, "analyze", str(EXAMPLE)],
+            "--version": ([*cmd, "--version"], False),
+            "--help": ([*cmd, "--help"], False),
+            "analyze example (md to stdout)": ([*cmd, "analyze", str(EXAMPLE)], False),
+            "analyze example, empty cache dir": ([*cmd, "analyze", str(EXAMPLE)], True),
         }
         print(f"{'case':34} {'wall median':>12} {'min':>7} {'max':>7} {'CPU median':>11}   (n={args.repeat}, {' '.join(cmd)})")
-        for label, case in cases.items():
-            walls, cpus = _time(case, env, args.repeat)
+        for label, (case, cold) in cases.items():
+            walls, cpus = _time(case, env, args.repeat, cold=cold)
             ms = [f"{v * 1000:.0f}ms" for v in (statistics.median(walls), min(walls), max(walls), statistics.median(cpus))]
             print(f"{label:34} {ms[0]:>12} {ms[1]:>7} {ms[2]:>7} {ms[3]:>11}")
         print(f"load average: {' '.join(f'{x:.1f}' for x in os.getloadavg())} on {os.cpu_count()} CPUs")
