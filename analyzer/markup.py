@@ -9,8 +9,6 @@ bracket classes exclude the opening bracket, so hostile input ("![![![…", "<<<
 
 from __future__ import annotations
 
-import re
-
 from analyzer import regexcache
 
 __all__ = ["AUTOLINK", "CUT_LINK_HEAD", "IMAGE", "LINK", "TAG"]

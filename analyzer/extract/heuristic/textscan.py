@@ -40,12 +40,12 @@ _NEGATION_BEFORE = regexcache.compile(r"\b(?:not|n't|no|without|never|lacks?)\b[
 # A line of links: fewer than _MIN_OWN_WORDS words outside its links (HTML anchors, URLs and markup taken
 # out too), and either several links or link labels of a few words ("[Web Search](...)"). One link
 # whose label is a clause ("* [fix issues in real GitHub repositories](...)") still states something.
-_LINKED = re.compile(rf"{IMAGE.pattern}|{LINK.pattern}|<a\b[^<>\n]{{0,400}}>(.{{0,400}}?)</a>|{TAG.pattern}|https?://\S+|&\w+;?")
+_LINKED = regexcache.compile(rf"{IMAGE.pattern}|{LINK.pattern}|<a\b[^<>\n]{{0,400}}>(.{{0,400}}?)</a>|{TAG.pattern}|https?://\S+|&\w+;?")
 # An image inside a link ([![badge][img]][url]) is the label of the link around it.
-_IMAGE_IN_LINK = re.compile(r"(?<=\[)" + IMAGE.pattern)
+_IMAGE_IN_LINK = regexcache.compile(r"(?<=\[)" + IMAGE.pattern)
 _MIN_OWN_WORDS = 3
 _LABEL_WORDS = 3
-_WORDS = re.compile(r"[^\W\d_]{2,}")
+_WORDS = regexcache.compile(r"[^\W\d_]{2,}")
 
 
 def link_line(text: str) -> bool:
