@@ -99,25 +99,42 @@ def test_rebuilt_patterns_match_exactly_like_re_compile(rebuilt, text: str) -> N
         assert [m.groups() for m in regex.finditer(text)] == [m.groups() for m in expected.finditer(text)], pattern
 
 
-@pytest.mark.parametrize("damage", ["", "{", "not json", '{"build": "x", "sha256": "0", "entries": "{}"}', "[]"])
+def _read(path: Path) -> tuple[dict, dict]:
+    header, _, body = path.read_text("utf-8").partition("\n")
+    return json.loads(header), json.loads(body)
+
+
+def _write(path: Path, header: dict, entries: dict) -> None:
+    body = json.dumps(entries)
+    path.write_text(json.dumps({**header, "sha256": hashlib.sha256(body.encode()).hexdigest()}) + "\n" + body, "utf-8")
+
+
+@pytest.mark.parametrize("damage", ["", "{", "not json", '{"build": "x", "sha256": "0"}\n{}', "[]\n[]"])
 def test_a_damaged_file_is_a_miss_and_is_rewritten(cache: Path, damage: str) -> None:
     _warm(PATTERNS[:3])
     [path] = _files(cache)
     path.write_text(damage, "utf-8")
     assert regexcache.compile(PATTERNS[0]).pattern == PATTERNS[0]
     regexcache.save()
-    payload = json.loads(path.read_text("utf-8"))
-    assert f"0:{PATTERNS[0]}" in json.loads(payload["entries"])
+    assert f"0:{PATTERNS[0]}" in _read(path)[1]
+
+
+def test_an_edited_body_fails_its_digest(cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _warm(PATTERNS[:1])
+    [path] = _files(cache)
+    header, body = path.read_text("utf-8").partition("\n")[::2]
+    path.write_text(header + "\n" + body.replace('"0:', '"0:x', 1), "utf-8")  # valid JSON, another digest
+    monkeypatch.setattr(regexcache, "re", _NoCompile())
+    with pytest.raises(AssertionError, match="compiled although"):
+        regexcache.compile("x" + PATTERNS[0])  # not served from the edited file
 
 
 def test_a_damaged_entry_falls_back_to_compiling(cache: Path) -> None:
     _warm(PATTERNS[:1])
     [path] = _files(cache)
-    payload = json.loads(path.read_text("utf-8"))
-    entries = json.loads(payload["entries"])
-    entries[f"0:{PATTERNS[0]}"][1] = [999, 1, 2]  # code _sre refuses
-    body = json.dumps(entries)
-    path.write_text(json.dumps({**payload, "entries": body, "sha256": hashlib.sha256(body.encode()).hexdigest()}), "utf-8")
+    header, entries = _read(path)
+    entries[f"0:{PATTERNS[0]}"][1] = "5wMAAAEAAAACAAAA"  # code words _sre refuses (999, 1, 2), with a valid digest
+    _write(path, header, entries)
     regex = regexcache.compile(PATTERNS[0])
     assert regex.pattern == PATTERNS[0] and regex.search("ignore all previous instructions") is not None
 
