@@ -1,5 +1,3 @@
-import sys
+from analyzer.cli.main import run
 
-from analyzer.cli.main import main
-
-sys.exit(main())
+run()

@@ -61,7 +61,7 @@ def test_distribution_metadata() -> None:
     project = PYPROJECT["project"]
     assert project["name"] != "analyzer"  # PyPI's `analyzer` is someone else's package
     assert project["license"] == "Apache-2.0" and "Apache License" in (ROOT / "LICENSE").read_text("utf-8")[:200]
-    assert project["scripts"] == {"analyzer": "analyzer.cli.main:main"}
+    assert project["scripts"] == {"analyzer": "analyzer.cli.main:run"}
     assert project["urls"] and any(c.startswith("Typing ::") for c in project["classifiers"])
     assert (ROOT / "analyzer" / "py.typed").is_file()
 

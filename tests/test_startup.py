@@ -135,3 +135,28 @@ def test_every_shipped_rule_pattern_compiles(monkeypatch: pytest.MonkeyPatch) ->
     assert len(made) > 100
     for pattern in made:
         assert pattern.regex.pattern  # compiles, or raises re.error naming the pattern
+
+
+def test_the_command_exits_with_mains_code_after_freezing_the_heap(monkeypatch: pytest.MonkeyPatch) -> None:
+    # run() is the console script and `python -m analyzer`: main()'s exit code, with the objects frozen
+    # so the interpreter's last collection skips them (not done by main(), which tests call in-process).
+    import gc
+
+    from analyzer.cli import main as cli
+
+    frozen: list[bool] = []
+    monkeypatch.setattr(cli, "main", lambda: 7)
+    monkeypatch.setattr(gc, "freeze", lambda: frozen.append(True))
+    with pytest.raises(SystemExit) as exc:
+        cli.run()
+    assert exc.value.code == 7 and frozen == [True]
+
+
+def test_python_dash_m_analyzer_keeps_exit_codes_and_output(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "ANALYZER_"))}
+    env.update(PYTHONPATH=str(ROOT), ANALYZER_CACHE_DIR=str(tmp_path / "cache"))
+    command = [sys.executable, "-m", "analyzer", "analyze"]
+    missing = subprocess.run([*command, str(tmp_path / "missing.md")], capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120)
+    assert missing.returncode == 2 and "missing.md" in missing.stderr
+    report = subprocess.run([*command, str(EXAMPLE)], capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120)
+    assert report.returncode == 0 and "agentic threat model" in report.stdout and report.stdout.endswith("\n")

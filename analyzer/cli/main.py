@@ -8,6 +8,7 @@ failed; 4 extraction failed; 5 batch finished with failures; 6 eval gate failed;
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib
 import logging
 import os
@@ -120,5 +121,20 @@ def main(argv: list[str] | None = None) -> int:
         return 1
 
 
+
+def run() -> NoReturn:
+    """The `analyzer` command (console script and `python -m analyzer`): `main()`, then exit.
+
+    At exit CPython garbage-collects every object it tracks; with pydantic's and the rule tables' objects
+    that was ~50 ms of each run, a fifth of an offline analysis. `gc.freeze()` first moves them out of
+    that last collection: atexit handlers still run and objects freed by reference counting are still
+    finalized; objects left in reference cycles are released with the process. Not done in `main()`,
+    which tests and scripts call in-process (a frozen object is never collected afterwards).
+    """
+    code = main()
+    gc.freeze()
+    sys.exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    run()
