@@ -276,17 +276,21 @@ def print_cv(rows: list[dict]) -> dict[str, float]:
 
 
 def check_gate(figures: dict[str, float], gate: Path) -> int:
-    """0 when the figures are within the gate file's limits ({"max_mae": x, "min_kind_accuracy": y}), else 1."""
+    """0 when the figures are within the gate file's limits ({"max_mae": x, "min_kind_accuracy": y, and
+    optionally "min_range_coverage": z}), else 1."""
     limits = json.loads(gate.read_text("utf-8"))
     failures = []
     if figures["mae"] > limits["max_mae"] + EPSILON:
         failures.append(f"MAE {figures['mae']:.3f} > {limits['max_mae']}")
     if figures["kind_accuracy"] < limits["min_kind_accuracy"] - EPSILON:
         failures.append(f"kind accuracy {figures['kind_accuracy']:.3f} < {limits['min_kind_accuracy']}")
+    if "min_range_coverage" in limits and figures.get("range_coverage", 0.0) < limits["min_range_coverage"] - EPSILON:
+        failures.append(f"range coverage {figures.get('range_coverage', 0.0):.3f} < {limits['min_range_coverage']}")
     for failure in failures:
         print(f"gate {gate.name}: FAILED: {failure}", file=sys.stderr)
     if not failures:
-        print(f"gate {gate.name}: ok (max MAE {limits['max_mae']}, min kind accuracy {limits['min_kind_accuracy']})")
+        coverage = f", min range coverage {limits['min_range_coverage']}" if "min_range_coverage" in limits else ""
+        print(f"gate {gate.name}: ok (max MAE {limits['max_mae']}, min kind accuracy {limits['min_kind_accuracy']}{coverage})")
     return 1 if failures else 0
 
 
