@@ -115,3 +115,14 @@ def test_build_listing_hashes_its_text(text: str) -> None:
         return
     assert listing.content_hash == listing.hash_text(listing.text)
     assert listing.title
+
+
+def test_a_page_that_looks_like_a_file_name_gives_no_library_warning() -> None:
+    import warnings
+
+    from analyzer.fetch.html import html_to_markdown
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # any warning BeautifulSoup prints to a user's terminal fails here
+        assert html_to_markdown("index.html") is not None
+        html_to_markdown("https://example.org/model")

@@ -6,10 +6,11 @@ BeautifulSoup on lxml: drop script/style/nav/footer/cookie banners, read JSON-LD
 from __future__ import annotations
 
 import re
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from bs4 import BeautifulSoup, Tag
+from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning, Tag
 
 from analyzer import jsonio
 from analyzer.fetch.parse import flatten_metadata
@@ -28,7 +29,9 @@ class HtmlPage:
 
 
 def html_to_markdown(html: str, *, base_url: str | None = None) -> HtmlPage:
-    soup = BeautifulSoup(html, "lxml")
+    with warnings.catch_warnings():  # a page whose body looks like a file name or URL is still just a page
+        warnings.simplefilter("ignore", MarkupResemblesLocatorWarning)
+        soup = BeautifulSoup(html, "lxml")
     metadata = _page_metadata(soup)
     title = soup.title.get_text(" ", strip=True) if soup.title else None
     if title:
