@@ -372,3 +372,22 @@ def test_a_comparison_table_row_does_not_say_which_column_is_this_system() -> No
 def test_the_documentation_server_is_not_the_system() -> None:
     docs = "# Burrow\n\nThe documentation will be available at http://localhost:3000 as long as the documentation server is running.\n"
     assert value(docs, "network_service") == NOT_STATED
+
+
+def test_a_review_bot_that_reads_diffs_and_posts_and_pushes_states_its_exposure() -> None:
+    text = (
+        "# Lintern\n\nLintern is a GitHub App that reviews every pull request with an LLM. When a pull request is opened "
+        "it reads the diff and the linked issue, posts review comments on risky lines, and can push a commit with "
+        "suggested fixes to the branch.\n\n## Installation\n\nInstall the GitHub App and grant it read and write access "
+        "to pull requests and contents.\n"
+    )
+    found, _ = facts(text)
+    for fact in ("processes_untrusted_content", "acts_on_external_systems", "uses_credentials", "writes_files"):
+        assert found.facts[fact].value == YES, fact
+
+
+def test_posting_replying_and_texting_are_actions_on_other_systems() -> None:
+    assert value("# Relay\n\nRelay lets MCP clients read channels, post messages and reply to threads in your workspace.\n", "acts_on_external_systems", Kind.MCP_SERVER_OR_TOOL) == YES
+    assert value("# Relay\n\nAfter each call Relay sends an SMS summary to the caller.\n", "acts_on_external_systems", Kind.AUTONOMOUS_AGENT) == YES
+    # the user posting in a community channel is not the system acting
+    assert value("# Relay\n\nRelay keeps notes.\n\nQuestions? Join our Discord and post your questions there.\n", "acts_on_external_systems", Kind.MEMORY_SYSTEM) == NOT_STATED
