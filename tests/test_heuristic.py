@@ -545,3 +545,20 @@ def test_a_row_of_navigation_links_is_no_evidence_of_what_the_system_is() -> Non
     nav = NAV_ROW_MODEL.splitlines()[2]
     quotes = [e.quote for f in profile.factors for e in f.evidence] + [e.quote for e in profile.system.kind_evidence]
     assert quotes and not any(q in nav for q in quotes)
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("# Tally\n\nTally is an AI data analyst. Ask a question and it writes SQL and returns a chart.\n", "autonomous-agent"),
+        ("# Desk\n\nDesk is a customer support chatbot for your website. It hands the conversation to a human agent when it cannot help.\n", "assistant-app"),
+    ],
+)
+def test_a_system_named_by_its_job_or_a_chatbot_gets_its_family_not_unknown(text: str, kind: str) -> None:
+    """No kind phrase fires: an AI doing a job ('an AI data analyst') is an agent; a chatbot is an app, and
+    the human agent it hands over to is a person, not what the system is."""
+    from analyzer.extract.heuristic import HeuristicExtractor
+    from analyzer.fetch.parse import build_listing
+
+    profile = HeuristicExtractor().extract(build_listing(text, source="card.md", source_type="file", name_hint="card.md")).profile
+    assert profile is not None and profile.system.kind.value == kind

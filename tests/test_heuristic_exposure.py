@@ -391,3 +391,24 @@ def test_posting_replying_and_texting_are_actions_on_other_systems() -> None:
     assert value("# Relay\n\nAfter each call Relay sends an SMS summary to the caller.\n", "acts_on_external_systems", Kind.AUTONOMOUS_AGENT) == YES
     # the user posting in a community channel is not the system acting
     assert value("# Relay\n\nRelay keeps notes.\n\nQuestions? Join our Discord and post your questions there.\n", "acts_on_external_systems", Kind.MEMORY_SYSTEM) == NOT_STATED
+
+
+def test_a_data_agent_that_runs_its_sql_behind_an_approval_step_and_a_read_only_user() -> None:
+    text = (
+        "# Tally\n\nTally is an AI data analyst. Ask a question and it writes SQL, runs it against your Postgres "
+        "database, and returns a chart.\n\n## Safety\n\nTally connects with a read-only user you provide. Every query "
+        "is shown to you before it runs, and Tally refuses statements that modify data.\n"
+    )
+    found, _ = facts(text, Kind.AUTONOMOUS_AGENT)
+    assert found.facts["executes_code"].value == YES
+    assert found.facts["human_approval_required"].value == YES
+    assert {m.kind for m in found.mitigations} >= {MitigationKind.APPROVAL_GATE, MitigationKind.GUARDRAIL, MitigationKind.READ_ONLY}
+
+
+def test_orders_tickets_news_and_customer_messages() -> None:
+    trader = "# Ticker\n\nTicker reads news feeds and social media and places buy and sell orders through your brokerage API.\n"
+    assert value(trader, "acts_on_external_systems", Kind.AUTONOMOUS_AGENT) == YES
+    assert value(trader, "processes_untrusted_content", Kind.AUTONOMOUS_AGENT) == YES
+    desk = "# Desk\n\nDesk answers customer questions from your help center and creates and updates tickets in your helpdesk.\n"
+    assert value(desk, "acts_on_external_systems", Kind.ASSISTANT_APP) == YES
+    assert value(desk, "processes_untrusted_content", Kind.ASSISTANT_APP) == YES
