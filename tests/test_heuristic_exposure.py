@@ -412,3 +412,14 @@ def test_orders_tickets_news_and_customer_messages() -> None:
     desk = "# Desk\n\nDesk answers customer questions from your help center and creates and updates tickets in your helpdesk.\n"
     assert value(desk, "acts_on_external_systems", Kind.ASSISTANT_APP) == YES
     assert value(desk, "processes_untrusted_content", Kind.ASSISTANT_APP) == YES
+
+
+def test_a_database_tool_that_runs_any_sql_with_a_credentialed_connection() -> None:
+    text = (
+        "# PgTool\n\nQuery and manage your PostgreSQL database from any MCP client.\n\n## Tools\n\n"
+        "- `execute` — run any SQL statement, including INSERT, UPDATE and DELETE\n\n## Configuration\n\n"
+        "Set DATABASE_URL to a connection string with username and password.\n"
+    )
+    found, _ = facts(text, Kind.MCP_SERVER_OR_TOOL)
+    assert found.facts["executes_code"].value == YES
+    assert found.facts["uses_credentials"].value == YES
