@@ -8,8 +8,8 @@ decides whether a matched sentence really states it of the system itself:
   system provides, nor a default approval step;
 - an optional or opt-in mode is not a default ("you can require approval", "--ask flag");
 - a question, or a sentence inside a passage the injection detector flagged, is never evidence;
-- nor is a line of links (a navigation row says where to read, not what the system does), nor a row
-  of a comparison table whose cells mix yes and no (it does not say which column is this system).
+- nor is a row of a comparison table whose cells mix yes and no (it does not say which column is this
+  system); a line of links never reaches this module (ScanText skips every match on one).
 Facts the rules do not settle come from the kind (rubric: a model's actions are the host's exposure)
 or stay not_stated: "not stated" is never silently "no".
 """
@@ -24,7 +24,7 @@ from functools import cache
 from analyzer import regexcache
 from analyzer.errors import ConfigError
 from analyzer.extract.heuristic.fastre import FastPattern
-from analyzer.extract.heuristic.textscan import Match, ScanText, link_line
+from analyzer.extract.heuristic.textscan import Match, ScanText
 from analyzer.models import EXPOSURE_FACTS, Evidence, Kind, MitigationKind
 from analyzer.rules import exposure_rules as scoring_exposure_rules
 from analyzer.taxonomy import KIND_GROUPS, expand_kinds
@@ -323,8 +323,6 @@ def rejection(
     s = _sentence(scan, hit)
     if s.text.rstrip(" *_`").endswith("?"):
         return "a question"
-    if link_line(s.text):
-        return "a line of links, not a statement"
     if _comparison_row(s.text):
         return "a comparison table row: which column is this system is not stated"
     if cues.ignored_section.search(scan.location(hit.start)) or cues.contribution.search(s.text):
