@@ -16,6 +16,7 @@ from analyzer.models import (
     FACTOR_NAMES,
     Analysis,
     AnalystEdit,
+    AivssRange,
     AivssResult,
     CrossLayerThreat,
     FactorAssessment,
@@ -72,28 +73,40 @@ def badge_text(analysis: Analysis) -> str:
     return f"AIVSS {score_text(analysis.aivss)} · {analysis.aivss.band.value}"
 
 
+def _open_range(analysis: Analysis) -> AivssRange | None:
+    """The score's range when something is open (a fact not stated, or a factor margin); else None."""
+    span = analysis.aivss.range
+    if analysis.failed or span is None or span.low is None or span.high is None:
+        return None
+    return span if span.unstated or span.factor_margin > EPSILON else None
+
+
+def _span(span: AivssRange) -> str | None:
+    """'3.9–8.1, Low–Medium' (bands only when they differ); None when the ends print the same."""
+    if f"{span.low:.1f}" == f"{span.high:.1f}":
+        return None
+    bands = f", {span.band_low.value}–{span.band_high.value}" if span.band_low is not span.band_high else ""
+    return f"{span.low:.1f}–{span.high:.1f}{bands}"
+
+
 def range_text(analysis: Analysis) -> str | None:
     """'3.9–8.1: 3 exposure facts not stated, factors ±0.1' (bands added when they differ); None when
     nothing is open (every fact stated or set, and no factor margin)."""
-    span = analysis.aivss.range
-    if analysis.failed or span is None or span.low is None or span.high is None:
+    span = _open_range(analysis)
+    if span is None:
         return None
     open_parts = [f"{plural(len(span.unstated), 'exposure fact')} not stated"] if span.unstated else []
     if span.factor_margin > EPSILON:
         open_parts.append(f"factors ±{span.factor_margin:g}")
-    if not open_parts:
-        return None
     what = ", ".join(open_parts)
-    if f"{span.low:.1f}" == f"{span.high:.1f}":  # what is open cannot move this score
-        return f"the same with {what}"
-    bands = f", {span.band_low.value}–{span.band_high.value}" if span.band_low is not span.band_high else ""
-    return f"{span.low:.1f}–{span.high:.1f}{bands}: {what}"
+    ends = _span(span)
+    return f"{ends}: {what}" if ends else f"the same with {what}"  # else: what is open cannot move this score
 
 
 def range_note(analysis: Analysis) -> str | None:
     """What the range is taken over, in one sentence for the exposure section; None when nothing is open."""
-    span = analysis.aivss.range
-    if range_text(analysis) is None or span is None or span.low is None or span.high is None:
+    span = _open_range(analysis)
+    if span is None:
         return None
     parts = []
     if span.unstated:
@@ -104,10 +117,8 @@ def range_note(analysis: Analysis) -> str | None:
             "scale; a value an analyst sets with analyzer score --set stays)"
         )
     over = " and ".join(parts)
-    if f"{span.low:.1f}" == f"{span.high:.1f}":
-        return f"The score is {span.low:.1f} over {over}."
-    bands = f", {span.band_low.value}–{span.band_high.value}" if span.band_low is not span.band_high else ""
-    return f"Range {span.low:.1f}–{span.high:.1f}{bands}: the score over {over}."
+    ends = _span(span)
+    return f"Range {ends}: the score over {over}." if ends else f"The score is {span.low:.1f} over {over}."
 
 
 def headline_text(analysis: Analysis) -> str:
