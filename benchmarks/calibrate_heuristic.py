@@ -115,7 +115,8 @@ def evaluate(gold_path: Path, split: str | None = None, holdout: str | None = No
         train = set(slugs) - test
         samples = [s for s in samples if s["slug"] in test]
     elif split:
-        samples = [s for s in samples if s["slug"] in {g["slug"] for g in load_gold(gold_path, split)}]
+        half = {g["slug"] for g in load_gold(gold_path, split)}
+        samples = [s for s in samples if s["slug"] in half]
     rows = []
     for sample in samples:
         listing = listings[sample["slug"]]
