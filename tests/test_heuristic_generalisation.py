@@ -37,6 +37,8 @@ def test_tools_from_any_mcp_server_is_a_client_also_when_the_words_are_a_link() 
     rules = load_rules()
     scores = [detect_kind(ScanText(_listing(t)), rules).scores[Kind.MCP_SERVER_OR_TOOL] for t in (plain, linked, server)]
     assert scores[0] == scores[1] < 2.0 < scores[2]
+    tagline = "# Skyops\n\nAn MCP server that lists and restarts your containers.\n"
+    assert _profile(tagline).system.kind is Kind.MCP_SERVER_OR_TOOL
 
 
 SETUP_CREDENTIALS = """# Pilot
@@ -60,3 +62,75 @@ def test_credentials_in_the_setup_steps_are_not_logging_in_as_the_user() -> None
     setup = _value(_profile(SETUP_CREDENTIALS), FactorKey.DYNAMIC_IDENTITY)
     login = _value(_profile(LOGIN_CREDENTIALS), FactorKey.DYNAMIC_IDENTITY)
     assert setup <= 0.4 < 0.7 <= login
+
+
+def test_no_code_and_not_only_are_not_negations() -> None:
+    """'a no-code automation agent' is an agent; 'no' in a hyphenated compound negates nothing."""
+    text = "# Flowly\n\nFlowly is a no-code automation agent. Describe a workflow and Flowly builds it.\n"
+    assert _profile(text).system.kind in {Kind.AUTONOMOUS_AGENT}
+    negated = "# Flowly\n\nFlowly is not an agent. Describe a workflow and Flowly fills in a form for you to submit.\n"
+    assert _profile(negated).system.kind is not Kind.AUTONOMOUS_AGENT
+
+
+def test_running_for_the_user_around_the_clock_with_no_human_in_the_loop_is_full_autonomy() -> None:
+    base = "# Flowly\n\nFlowly is an automation agent. It connects your apps and sends emails when a form is filled.\n"
+    unattended = base + "Once a flow is on, it runs it for you 24/7, with no human in the loop.\n"
+    assert _value(_profile(base), FactorKey.AUTONOMY_OF_ACTION) < 0.8 <= _value(_profile(unattended), FactorKey.AUTONOMY_OF_ACTION)
+
+
+def test_acting_in_sites_the_user_is_logged_in_to_is_acting_as_the_user() -> None:
+    agent = "# Tabby\n\nTabby is a browser agent that fills in forms and clicks through checkout flows in your own browser"
+    logged_in = agent + ", using the sites you are already logged in to.\n"
+    setup = agent + ".\n\n## Setup\nMake sure you are logged in to the model hub before you download the weights.\n"
+    assert _value(_profile(setup), FactorKey.DYNAMIC_IDENTITY) <= 0.4 < 0.7 <= _value(_profile(logged_in), FactorKey.DYNAMIC_IDENTITY)
+
+
+def test_a_tool_server_that_manages_cloud_resources_has_high_authority_tools() -> None:
+    """Rubric: an MCP server scores its own surface; cloud control is high authority (0.9 within the kind)."""
+    cloud = "# Skyops\n\nAn MCP server that lets AI assistants manage your cloud account: it can create and delete compute instances and update security groups.\n"
+    fetch = "# Fetcher\n\nAn MCP server that fetches web pages and returns them as Markdown.\n"
+    assert _value(_profile(fetch), FactorKey.DYNAMIC_TOOL_USE) <= 0.5 < 0.9 <= _value(_profile(cloud), FactorKey.DYNAMIC_TOOL_USE)
+
+
+def test_a_template_you_extend_is_an_agent_framework_and_resumable_threads_persist() -> None:
+    text = (
+        "# ReAct Agent Template\n\nThis template is a simple ReAct agent that you can extend for your own use case. "
+        "The agent calls a search tool and loops until it can answer. Conversation threads can be resumed later.\n"
+    )
+    profile = _profile(text)
+    assert profile.system.kind is Kind.AGENT_FRAMEWORK
+    assert _value(profile, FactorKey.PERSISTENT_MEMORY) >= 0.4
+
+
+def test_an_agent_with_a_service_account_acts_with_one_set_of_credentials() -> None:
+    base = "# Pipes\n\nPipes is an AI data engineer. It connects to your warehouse, profiles tables and schedules jobs.\n"
+    keyed = base.replace("connects to your warehouse", "connects to your warehouse with a service account")
+    assert _value(_profile(base), FactorKey.DYNAMIC_IDENTITY) < 0.3 <= _value(_profile(keyed), FactorKey.DYNAMIC_IDENTITY)
+
+
+CATALOGUE = """# agent-tools-list
+
+A curated list of tools for building AI agents. This repository links to other projects.
+
+## Coding agents
+- Tinker: a coding agent that runs shell commands in your terminal.
+
+## Browser agents
+- Surfer: automates the browser and fills web forms.
+"""
+
+MODEL_FAMILY = """# Vista 3
+
+The Vista 3 collection of multimodal large language models is a collection of pretrained and instruction-tuned
+image reasoning models in 11B and 90B sizes.
+"""
+
+
+def test_a_list_of_other_projects_is_no_system_and_is_not_scored() -> None:
+    """The items' capabilities belong to the projects it links to: a failed extraction that says why,
+    never a coding agent's score. A model family ('a collection of pretrained models') is still a system."""
+    result = HeuristicExtractor().extract(_listing(CATALOGUE))
+    assert result.profile is None and result.outcome.status == "failed"
+    assert "list of other projects" in (result.outcome.error or "") and "curated list" in (result.outcome.error or "")
+    family = _profile(MODEL_FAMILY)
+    assert family.system.kind is Kind.TEXT_LLM

@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 
 from analyzer import regexcache
+from analyzer.extract.heuristic.fastre import FastPattern
 from analyzer.extract.heuristic.rules import Rules
 from analyzer.extract.heuristic.textscan import ScanText, metadata_evidence
 from analyzer.models import Evidence, Kind
@@ -29,12 +30,27 @@ _INTRO_HEADING = regexcache.compile(
     re.IGNORECASE | re.MULTILINE,
 )
 
+# A listing that defines itself as a list of other projects ("A curated list of tools for building agents",
+# "Awesome MCP servers") describes no system of its own: the capabilities in its items are those of the
+# projects it links to, so it gets no kind (and no agent's factors) from them.
+_CATALOGUE_NOUNS = r"(?:list|collection|directory|catalogue|catalog|index|compilation)"
+# "a collection of pretrained models" is a model family, so a bare "collection of" is not enough.
+_CATALOGUE_DEFINITION = regexcache.compile(
+    r"\b(?:curated|awesome|hand-picked|community-maintained) (?:\w+ )?" + _CATALOGUE_NOUNS + r"\b"
+    r"|^(?:(?:is|are) )?(?:an?|the|this) (?:\w+ ){0,2}(?:list|directory|index) of (?:\w+ ){0,3}(?:links|resources|projects|repositories|repos|tools|apps|servers)\b"
+    r"|\b(?:does not|doesn't) contain (?:any )?code\b",
+    re.IGNORECASE,
+)
+_CATALOGUE_TITLE = regexcache.compile(r"^\W*awesome[- ]", re.IGNORECASE)
+_CATALOGUE_QUOTE = FastPattern(r"\b(?:curated|awesome|hand-picked) " + _CATALOGUE_NOUNS + r"\b|\b" + _CATALOGUE_NOUNS + r" of (?:\w+ ){0,4}(?:tools|projects|resources|papers|repositories|apps|agents|models|servers|links|frameworks|libraries)\b")
+
 
 @dataclass(frozen=True)
 class KindDecision:
     kind: Kind
     scores: dict[Kind, float]
     evidence: list[Evidence]
+    catalogue: bool = False  # the listing is a list of other projects, not one system
 
 
 _NOT_WORDS = regexcache.compile(r"!\[[^\[\]\n]*\]\([^()\n]*\)|\]\([^()\n]*\)|\]\[[^\[\]\n]*\]|https?://\S+|&\w+;")  # linear: see textscan
@@ -66,6 +82,9 @@ def detect_kind(scan: ScanText, rules: Rules) -> KindDecision:
     title = scan.listing.title
     definitions = [m.group(0) for a, b in lead for m in _DEFINITION.finditer(scan.prose, a, b)][:MAX_DEFINITIONS]
     definitions += [t for t in taglines(scan.prose, cutoff) if not any(t in d or d in t for d in definitions)]
+    if (title and _CATALOGUE_TITLE.search(title)) or any(_CATALOGUE_DEFINITION.search(d) for d in definitions):
+        hit = scan.first(_CATALOGUE_QUOTE)
+        return KindDecision(Kind.UNKNOWN, scores, [hit.evidence()] if hit is not None and hit.start < cutoff else [], catalogue=True)
     for rule in rules.kind_rules:
         if title and rule.pattern.search(title):
             scores[rule.kind] += rule.weight * rules.title_multiplier

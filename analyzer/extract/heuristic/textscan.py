@@ -34,7 +34,8 @@ _NEGATION_MARK = regexcache.compile(r"[❌✗✘🚫]|:x:")
 # "Official Website" or a URL containing "/datasets/" is no statement about the system.
 # Bracket classes exclude their opening bracket so an unclosed "![" or "](" costs linear time.
 _NOT_PROSE = regexcache.compile(r"!\[[^\[\]\n]*\](?:\([^()\n]*\))?|\]\([^()\n]*\)|https?://[^\s)>\]]+|\]\[[^\[\]\n]*\]|<[A-Za-z!/][^<>]{0,800}>")
-_NEGATION_BEFORE = regexcache.compile(r"\b(?:not|n't|no|without|never|lacks?)\b[^.\n|]{0,40}$", re.IGNORECASE)
+# "no-code", "no-ops" and "not only ... but" are not negations of what follows.
+_NEGATION_BEFORE = regexcache.compile(r"\b(?:not(?! only\b)|n't|no(?!-)|without|never|lacks?)\b[^.\n|]{0,40}$", re.IGNORECASE)
 
 
 # A line of links: fewer than _MIN_OWN_WORDS words outside its links (HTML anchors, URLs and markup taken
