@@ -134,3 +134,59 @@ def test_a_list_of_other_projects_is_no_system_and_is_not_scored() -> None:
     assert "list of other projects" in (result.outcome.error or "") and "curated list" in (result.outcome.error or "")
     family = _profile(MODEL_FAMILY)
     assert family.system.kind is Kind.TEXT_LLM
+
+
+def _facts(text: str) -> dict[str, str]:
+    exposure = _profile(text).system.exposure
+    return {name: getattr(exposure, name).value.value for name in type(exposure).model_fields}
+
+
+def test_a_browser_agent_that_opens_tabs_and_clicks_through_checkout_controls_the_browser() -> None:
+    text = (
+        "# Tabby\n\nTabby is a browser agent. It opens tabs, reads the pages and clicks through checkout flows for you.\n"
+        "It asks before it submits a payment.\n"
+    )
+    facts = _facts(text)
+    assert facts["controls_browser_or_desktop"] == "yes"
+    assert facts["processes_untrusted_content"] == "yes"
+    assert facts["human_approval_required"] == "yes"
+    negated = _facts("# Tabby\n\nTabby is a reading assistant that summarises articles you paste. It never opens tabs or clicks through links for you.\n")
+    assert negated["controls_browser_or_desktop"] != "yes"
+
+
+def test_a_desktop_agent_that_moves_the_mouse_controls_the_desktop() -> None:
+    assert _facts("# Desk\n\nDesk is a desktop agent. It looks at screenshots and moves the mouse to finish tasks in any app.\n")["controls_browser_or_desktop"] == "yes"
+
+
+def test_an_email_assistant_reads_untrusted_mail_and_acts_on_the_mailbox() -> None:
+    text = (
+        "# Mailo\n\nMailo is an AI email assistant. It reads incoming mail, labels and archives newsletters and can unsubscribe you from lists.\n"
+        "Drafts are never sent without your click.\n"
+    )
+    facts = _facts(text)
+    assert facts["processes_untrusted_content"] == "yes"
+    assert facts["acts_on_external_systems"] == "yes"
+    assert facts["human_approval_required"] == "yes"
+
+
+def test_a_data_agent_running_generated_sql_with_a_service_account() -> None:
+    text = (
+        "# Pipes\n\nPipes is an AI data engineer. It connects to your warehouse with a service account.\n\n"
+        "- Generate SQL transformations from a description and run them against the warehouse.\n"
+        "- Backfill tables overnight. Production writes require approval in Slack.\n"
+    )
+    facts = _facts(text)
+    assert facts["executes_code"] == facts["uses_credentials"] == facts["acts_on_external_systems"] == "yes"
+    assert facts["human_approval_required"] == "yes"
+
+
+def test_a_listed_tool_server_still_states_what_its_sentences_say() -> None:
+    """A 'Tools' section makes unshown capabilities 'no'; credentials and cloud changes its sentences
+    state are still yes."""
+    text = (
+        "# Skyops\n\nAn MCP server that lets AI assistants manage your cloud account. It can create and delete compute instances.\n"
+        "The server uses the credentials of your local CLI profile.\n\n## Tools\n- `list_instances`\n- `create_instance`\n- `terminate_instance`\n"
+    )
+    facts = _facts(text)
+    assert facts["uses_credentials"] == facts["acts_on_external_systems"] == "yes"
+    assert facts["executes_code"] == "no"
