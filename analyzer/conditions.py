@@ -22,9 +22,8 @@ the unstated facts to compute the range, so a Subject's facts need not be the pr
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from functools import cache
-from typing import Annotated
+from typing import Annotated, NamedTuple
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
@@ -71,8 +70,7 @@ def _kinds(names: tuple[str, ...]) -> frozenset[Kind]:
     return expand_kinds(names)
 
 
-@dataclass(frozen=True)
-class Subject:
+class Subject(NamedTuple):
     """What conditions are evaluated against: exposure facts as yes (True) or not (False)."""
 
     kind: Kind

@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, localcontext
-from typing import Any
+from typing import Any, NamedTuple
 
 from analyzer.errors import InputError, ScoringError
 from analyzer.models import FACTOR_ORDER, AivssResult, AivssSteps, Band, Formula, Rounding, Scale
@@ -45,8 +44,7 @@ _BAND_FLOORS: tuple[tuple[float, Band], ...] = ((9.0, Band.CRITICAL), (7.0, Band
 MAX_MULTIPLIER = 1.5  # ThM and MF above this are almost certainly typos (e.g. 83 for 0.83)
 
 
-@dataclass(frozen=True)
-class AivssComputation:
+class AivssComputation(NamedTuple):
     """One evaluation of the formula. `aars` and `raw` are unrounded; `score` is rounded and clamped."""
 
     score: float

@@ -22,8 +22,8 @@ from __future__ import annotations
 import bisect
 import re
 import unicodedata
-from dataclasses import dataclass
 from functools import cache
+from typing import NamedTuple
 
 from analyzer import regexcache
 from analyzer.models import AnalysisWarning, Severity
@@ -87,8 +87,7 @@ _PROSE_WORD = regexcache.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
 _JOINERS = regexcache.compile(r"['’-]")
 
 
-@dataclass(frozen=True)
-class LanguageReport:
+class LanguageReport(NamedTuple):
     language: str  # ISO 639-1 code of the main language ("en", "zh", ...; "und" when no prose)
     english_share: float  # share of the sampled prose (by characters) that is English
     sampled_chars: int
@@ -102,8 +101,7 @@ class LanguageReport:
         return LANGUAGE_NAMES.get(self.language, self.language)
 
 
-@dataclass(frozen=True)
-class _Profiles:
+class _Profiles(NamedTuple):
     """Which languages list each function word and each letter (a word listed by several counts for each)."""
 
     words: dict[str, tuple[str, ...]]

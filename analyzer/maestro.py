@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import re
 import string
-from dataclasses import dataclass
 from functools import cache
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from typing import NamedTuple
 
 from analyzer import regexcache
 from analyzer.conditions import Condition, Fact, Subject, holds
@@ -69,7 +69,7 @@ class _Strict(BaseModel):
 
 
 class Variant(_Strict):
-    when: Condition = Condition()
+    when: Condition = Field(default_factory=Condition)
     text: str
 
 
@@ -84,7 +84,7 @@ class Threat(_Strict):
     why: str
     drivers: list[FactorKey] = Field(min_length=1)
     weight: float
-    when: Condition = Condition()
+    when: Condition = Field(default_factory=Condition)
 
 
 class LayerEntry(_Strict):
@@ -258,8 +258,7 @@ def _media(outputs: frozenset[Modality]) -> str:
     return join(media) if media else "image / video / audio"
 
 
-@dataclass(frozen=True)
-class _Scored:
+class _Scored(NamedTuple):
     threat: Threat
     score: float
 

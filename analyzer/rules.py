@@ -114,7 +114,7 @@ class SettledRule(_Strict):
 
 
 class TypicalRule(_Strict):
-    when: Condition = Condition()
+    when: Condition = Field(default_factory=Condition)
     values: dict[Fact, bool] = Field(description="yes / no (YAML booleans)")
     reason: str
 

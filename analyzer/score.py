@@ -18,9 +18,8 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Mapping
-from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from cvss import CVSS4
 from cvss.exceptions import CVSSError
@@ -129,8 +128,7 @@ def _scored(text: str) -> tuple[str, float]:
 # --------------------------------------------------------------------------- exposure facts → point values
 
 
-@dataclass(frozen=True)
-class ExposurePoint:
+class ExposurePoint(NamedTuple):
     """The fact values the point score uses (yes = True), where each came from, and what the range spans."""
 
     values: dict[str, bool]

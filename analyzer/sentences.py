@@ -14,7 +14,7 @@ linear in the length of the text (no backtracking regular expressions).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from analyzer import regexcache
 from analyzer.markup import AUTOLINK, CUT_LINK_HEAD, IMAGE, LINK, TAG
@@ -37,8 +37,7 @@ MAX_PAIR = 600  # a parenthesis left open for longer than this is a typo, not a 
 MAX_ITEM = 320  # a list item up to this long is quoted whole; a longer one sentence by sentence
 
 
-@dataclass(frozen=True)
-class Unit:
+class Unit(NamedTuple):
     """One quotable span of the source: [start, end) with surrounding whitespace excluded."""
 
     start: int

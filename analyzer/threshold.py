@@ -8,7 +8,7 @@ score and never trips the gate: it is reported as a failure of its own (exit 4 /
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from analyzer.errors import InputError
 from analyzer.formula import parse_score_flag
@@ -20,8 +20,7 @@ BAND_ORDER: tuple[Band, ...] = (Band.NONE, Band.LOW, Band.MEDIUM, Band.HIGH, Ban
 FAIL_ON_CHOICES: tuple[str, ...] = ("low", "medium", "high", "critical")
 
 
-@dataclass(frozen=True)
-class Threshold:
+class Threshold(NamedTuple):
     """`fail_on`: fail when the band is this one or higher. `max_score`: fail when the score is above it."""
 
     fail_on: Band | None = None
@@ -41,8 +40,7 @@ class Threshold:
         return " / ".join(parts) + (" (range top)" if self.use_range else "")
 
 
-@dataclass(frozen=True)
-class Breach:
+class Breach(NamedTuple):
     """Why an analysis fails the gate, as one line for the CI log."""
 
     source: str

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from analyzer.extract.heuristic.fastre import FastPattern, _literal_strings, literal_prefix, lower_same_length
+from analyzer.extract.heuristic.fastre import PLANS, FastPattern, _literal_strings, literal_prefix, lower_same_length
 
 # Words that overlap ("agent", "agents", "agentic", "re-agent") so branches compete at the same offsets.
 WORDS = ["agent", "agents", "agentic", "tool", "tools", "tool calling", "tool-calling", "mcp server", "a", "re", "é", "_x", "1b", "c++", "a.b", "]"]
@@ -103,3 +104,56 @@ def test_tied_branches_stay_one_regex() -> None:
     pattern = FastPattern(r"agent(x)\1|\btool\b")
     assert len(pattern._branches) == 1
     assert list(pattern.spans("agentxx tool agentx")) == [(0, 7), (8, 12)]
+
+
+# Plans kept across runs (FastPattern.for_rule): a pattern built from a plan read back from the cache dir
+# matches exactly like one analysed afresh, and a damaged plan is analysed afresh.
+
+
+@pytest.fixture
+def plans(tmp_path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("ANALYZER_CACHE_DIR", str(tmp_path))
+    PLANS.reset()
+    yield tmp_path
+    PLANS.reset()
+
+
+def _reloaded(sources: list[str]) -> list[FastPattern]:
+    """Analyse and save, forget, then build each pattern from the plan read from the file."""
+    for source in sources:
+        FastPattern.for_rule(source)
+    PLANS.save()
+    PLANS.reset()
+    return [FastPattern.for_rule(source) for source in sources]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.one_of(patterns, wrapped, patterns.map(lambda p: p + "|[0-9]+b\\b")), min_size=1, max_size=4), texts)
+@example([r"agent(x)\1|\btool\b", r"\bMCP servers?\b|\bruns? \w+ code\b"], "agentxx tool MCP servers run python code")
+def test_a_plan_read_back_matches_exactly_like_a_fresh_analysis(tmp_path_factory, sources: list[str], text: str) -> None:
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("ANALYZER_CACHE_DIR", str(tmp_path_factory.mktemp("plans")))
+        PLANS.reset()
+        try:
+            rebuilt = _reloaded(sources)
+            assert PLANS.get(sources[0]) is not None  # served from the file
+        finally:
+            PLANS.reset()
+    lowered = lower_same_length(text)
+    for source, pattern in zip(sources, rebuilt, strict=True):
+        assert list(pattern.spans(lowered)) == list(FastPattern(source).spans(lowered)) == _expected(source, lowered)
+
+
+def test_a_plan_spells_its_branches_so_no_analysis_is_left_for_the_run(plans) -> None:
+    [pattern] = _reloaded([r"\bMCP servers?\b|\bruns? \w+ code\b"])
+    assert [b._spelled for b in pattern._branches] == [(("mcp servers", "mcp server"), True), None]
+
+
+@pytest.mark.parametrize("damage", [["x"], [1, None], ["mcp", [["mcp", ["mcp"], True, [[1], True]]]], ["mcp", [[None, [], True, None]]], "plan"])
+def test_a_damaged_plan_is_analysed_afresh(plans, damage) -> None:
+    source = r"\bMCP servers?\b"
+    _reloaded([source])
+    PLANS.entries[source] = damage
+    pattern = FastPattern.for_rule(source)
+    assert list(pattern.spans("two mcp servers")) == [(4, 15)]
+    assert PLANS.get(source) != damage

@@ -79,7 +79,7 @@ def rebuilt(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, int], r
         for flags in FLAGS:
             _warm(PATTERNS, flags)
         compiled = {(p, f): regexcache.compile(p, f) for p in PATTERNS for f in FLAGS}
-        assert regexcache._table is not None and len(regexcache._table.entries) == len(PATTERNS) * len(FLAGS)
+        assert len(regexcache.TABLE.entries) == len(PATTERNS) * len(FLAGS)
         regexcache._reset()
     return compiled
 

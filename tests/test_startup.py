@@ -119,8 +119,8 @@ def test_every_shipped_rule_pattern_compiles(monkeypatch: pytest.MonkeyPatch) ->
     made: list[fastre.FastPattern] = []
     original = fastre.FastPattern.__init__
 
-    def record(self: fastre.FastPattern, source: str) -> None:
-        original(self, source)
+    def record(self: fastre.FastPattern, source: str, plan: fastre.Plan | None = None) -> None:
+        original(self, source, plan)
         made.append(self)
 
     monkeypatch.setattr(fastre.FastPattern, "__init__", record)

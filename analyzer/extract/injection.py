@@ -13,8 +13,7 @@ prints the detection rate on generated variants and the false-positive rate on t
 from __future__ import annotations
 
 import re
-from typing import Any
-from dataclasses import dataclass, replace
+from typing import Any, NamedTuple
 from functools import cache
 
 from analyzer import regexcache
@@ -47,8 +46,7 @@ _SQUASHED = regexcache.compile(
 )
 
 
-@dataclass(frozen=True)
-class InjectionPattern:
+class InjectionPattern(NamedTuple):
     id: str
     severity: Severity
     description: str
@@ -60,10 +58,10 @@ class InjectionPattern:
 
     def disguised(self) -> InjectionPattern:
         """The same appeal written to slip past a reader (invisible characters, look-alike letters, spacing)."""
-        return replace(self, id=f"{self.id}/disguised", severity=Severity.WARNING, description=f"{self.description}, disguised with invisible characters, look-alike letters or spacing")
+        return self._replace(id=f"{self.id}/disguised", severity=Severity.WARNING, description=f"{self.description}, disguised with invisible characters, look-alike letters or spacing")
 
     def in_metadata(self, key: str) -> InjectionPattern:
-        return replace(self, id=f"{self.id}/metadata", severity=Severity.WARNING, description=f"{self.description}, in the listing's metadata ({key}), which is not shown on the page")
+        return self._replace(id=f"{self.id}/metadata", severity=Severity.WARNING, description=f"{self.description}, in the listing's metadata ({key}), which is not shown on the page")
 
 
 @cache

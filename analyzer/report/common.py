@@ -4,7 +4,7 @@ steps and the run facts. Renderers only decide how these look (and escape them f
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from analyzer import regexcache
 from analyzer.formula import FORMULA_LINES, computation_text
@@ -148,8 +148,7 @@ def kind_label(analysis: Analysis) -> str | None:
     return f"{label} ({analyst_text(analysis, 'kind')})" if analysis.system.kind_set_by_analyst else label
 
 
-@dataclass(frozen=True)
-class ExposureRow:
+class ExposureRow(NamedTuple):
     """One exposure fact as every format shows it: value, where it came from, and its quote if stated."""
 
     fact: str
@@ -248,8 +247,7 @@ def computation(analysis: Analysis) -> str | None:
     return None if analysis.failed else computation_text(analysis.aivss)
 
 
-@dataclass(frozen=True)
-class DerivationRow:
+class DerivationRow(NamedTuple):
     label: str
     value: str
     reason: str

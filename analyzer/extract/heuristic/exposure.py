@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from functools import cache
+from typing import NamedTuple
 
 from analyzer import regexcache
 from analyzer.errors import ConfigError
@@ -47,8 +47,7 @@ _OPT_OUT = regexcache.compile(r"\b(?:unless|except (?:when|if))\b", re.IGNORECAS
 _LEAD_MARKUP = regexcache.compile(r"^[^\w\n*_]*(?:\d+[.)]\s*)?(?:(?:\*\*|__)[^*_\n]{1,40}(?:\*\*|__)\s*[-:\u2013\u2014.]\s*)?[^\w\n]*")
 
 
-@dataclass(frozen=True)
-class PhraseRule:
+class PhraseRule(NamedTuple):
     id: str
     target: str  # fact name or mitigation kind
     polarity: str  # "yes" / "no" for a fact, "mitigation" for a safeguard
@@ -61,8 +60,7 @@ class PhraseRule:
         return self.kinds is None or kind in self.kinds
 
 
-@dataclass(frozen=True)
-class Cues:
+class Cues(NamedTuple):
     negation_before: re.Pattern[str]
     negation_after: re.Pattern[str]
     advice: re.Pattern[str]
@@ -78,14 +76,12 @@ class Cues:
     contribution: re.Pattern[str]
 
 
-@dataclass(frozen=True)
-class KindDefault:
+class KindDefault(NamedTuple):
     value: str
     reason: str
 
 
-@dataclass(frozen=True)
-class ClosedToolList:
+class ClosedToolList(NamedTuple):
     """A tool whose listing enumerates its tools can do nothing else: unmatched facts are "no"."""
 
     kinds: frozenset[Kind]
@@ -94,8 +90,7 @@ class ClosedToolList:
     reason: str
 
 
-@dataclass(frozen=True)
-class ExposureRules:
+class ExposureRules(NamedTuple):
     fact_rules: dict[str, tuple[PhraseRule, ...]]  # per fact: yes rules first, then no rules
     mitigation_rules: tuple[PhraseRule, ...]
     descriptions: dict[MitigationKind, str]
@@ -119,8 +114,7 @@ class ExposureRules:
         )
 
 
-@dataclass(frozen=True)
-class FactFinding:
+class FactFinding(NamedTuple):
     """One exposure fact as the listing states it (or as the kind settles it)."""
 
     fact: str
@@ -131,16 +125,14 @@ class FactFinding:
     reason: str
 
 
-@dataclass(frozen=True)
-class MitigationFinding:
+class MitigationFinding(NamedTuple):
     kind: MitigationKind
     description: str
     evidence: tuple[Evidence, ...]
     rule: str
 
 
-@dataclass(frozen=True)
-class ExposureFindings:
+class ExposureFindings(NamedTuple):
     facts: dict[str, FactFinding]
     mitigations: tuple[MitigationFinding, ...]
 
@@ -153,7 +145,7 @@ class ExposureFindings:
 
 def _compile(source: str, where: str) -> FastPattern:
     try:
-        return FastPattern(source)
+        return FastPattern.for_rule(source)
     except re.error as exc:
         raise ConfigError(f"{RULES_FILE}: bad pattern in {where}: {exc}", hint="fix the regular expression") from None
 
@@ -231,7 +223,7 @@ def parse_rules(raw: dict) -> ExposureRules:
                 kind_defaults[kind].setdefault(fact, KindDefault(NO, settled.reason))
     cues_raw = raw.get("cues") or {}
     try:
-        cues = Cues(**{name: _cue(str(cues_raw[name]), name) for name in Cues.__dataclass_fields__})
+        cues = Cues(**{name: _cue(str(cues_raw[name]), name) for name in Cues._fields})
     except KeyError as exc:
         raise ConfigError(f"{RULES_FILE}: cues.{exc.args[0]} is missing", hint="define every sentence cue") from None
     closed = None
@@ -253,8 +245,7 @@ def load_exposure_rules() -> ExposureRules:
 # --------------------------------------------------------------------------- sentence logic
 
 
-@dataclass(frozen=True)
-class _Sentence:
+class _Sentence(NamedTuple):
     text: str  # the quote (the sentence around the match)
     before: str  # the clause up to the match
     after: str  # the rest of the sentence after the match

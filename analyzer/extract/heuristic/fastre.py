@@ -16,9 +16,12 @@ The matches are exactly `re`'s (tests/test_fastre.py compares them on generated 
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Iterable, Iterator
+from typing import Any
 
 from analyzer import regexcache
+from analyzer.derived import DerivedTable, source_digest
 
 _FLAGS = re.MULTILINE
 _QUANTIFIERS = set("?*+{")
@@ -221,26 +224,72 @@ def _spell(pattern: str) -> list[str] | None:
 _UNSET: object = object()
 
 
+def _branch_strings(source: str, split: bool) -> tuple[tuple[str, ...], bool] | None:
+    """What a branch spells (`_literal_strings` after its leading `\\b`); None for an unsplit pattern."""
+    if not split:
+        return None
+    return _literal_strings(source[2:] if source.startswith("\\b") else source)
+
+
+# The analysis of a pattern (its lowered form, branches, their literals and spelled strings) is a pure
+# function of the pattern and of this module's code, and the packaged rules' few hundred patterns took
+# ~15 ms of every start-up to analyse. `FastPattern.for_rule` keeps it across runs, for this exact source.
+_PLAN_FORMAT = 1
+_digest = source_digest(__file__)
+PLANS = DerivedTable("fastre", f"{_PLAN_FORMAT}|{sys.version}|{_digest}" if _digest else None)
+
+# [lowered pattern, branches], branches None when the whole pattern is one regex searched as written,
+# else a list of [source, literals, split, spelled]; spelled is None or [strings, trailing \b].
+Plan = list[Any]
+
+
+def _plan(source: str, *, spell: bool = True) -> Plan:
+    """The analysis of a pattern; with `spell`, what each branch spells too (else left as None: the
+    caller works it out lazily)."""
+    lowered = _lower_pattern(source)
+    split = _TIED.search(lowered) is None
+    branches = _flat_branches(lowered) if split else _top_level_branches(lowered)
+    per_branch = [literal_prefixes(b) for b in branches]
+    if not all(per_branch):
+        return [lowered, None]
+    if not split:
+        return [lowered, [[lowered, list(dict.fromkeys(lit for lits in per_branch for lit in lits)), False, None]]]
+    out = []
+    for branch, literals in zip(branches, per_branch, strict=True):
+        spelled = _branch_strings(branch, True) if spell else None
+        out.append([branch, list(dict.fromkeys(literals)), True, None if spelled is None else [list(spelled[0]), spelled[1]]])
+    return [lowered, out]
+
+
+def _spelled_from_plan(spelled: list[Any] | None) -> tuple[tuple[str, ...], bool] | None:
+    if spelled is None:
+        return None
+    strings, trailing = spelled
+    if not isinstance(trailing, bool) or not all(isinstance(x, str) for x in strings):
+        raise ValueError("not a spelled branch")
+    return tuple(strings), trailing
+
+
 class _Branch:
     """One top-level alternative: the literals every match of it starts with, and how to match it at a
-    candidate offset. Both are worked out the first time its literal occurs at a candidate (most branches
-    never occur in a given listing): a branch that spells fixed strings is compared as strings, any
-    other is matched by its own regex."""
+    candidate offset: a branch that spells fixed strings is compared as strings, any other is matched by
+    its own regex, compiled the first time its literal occurs at a candidate (most branches never occur
+    in a given listing). What it spells comes from the pattern's plan, or is worked out on first use."""
 
     __slots__ = ("_regex", "_spelled", "leading_boundary", "literals", "source", "split")
 
-    def __init__(self, source: str, literals: Iterable[str], *, split: bool = True) -> None:
+    def __init__(self, source: str, literals: Iterable[str], *, split: bool = True, spelled: object = _UNSET) -> None:
         self.source = source
         self.literals = tuple(dict.fromkeys(literals))
         self.split = split  # False: the whole pattern kept as one regex, only ever matched by it
         self.leading_boundary = split and source.startswith("\\b")
-        self._spelled: object = _UNSET
+        self._spelled = spelled
         self._regex: re.Pattern[str] | None = None
 
     def spelled(self) -> tuple[tuple[str, ...], bool] | None:
         """`_literal_strings` of the branch (after its leading `\\b`), worked out once."""
         if self._spelled is _UNSET:
-            self._spelled = _literal_strings(self.source[2:] if self.leading_boundary else self.source) if self.split else None
+            self._spelled = _branch_strings(self.source, self.split)
         return self._spelled  # type: ignore[return-value]
 
     def match(self, lowered: str, at: int, stop: int) -> int:
@@ -276,24 +325,35 @@ class FastPattern:
 
     __slots__ = ("_body", "_branches", "_regex", "literals", "source")
 
-    def __init__(self, source: str) -> None:
+    def __init__(self, source: str, plan: Plan | None = None) -> None:
         self.source = source
-        lowered = _lower_pattern(source)
-        split = _TIED.search(lowered) is None
-        branches = _flat_branches(lowered) if split else _top_level_branches(lowered)
-        per_branch = [literal_prefixes(b) for b in branches]
+        lazy = plan is None  # analysed here: what each branch spells is worked out when first needed
+        lowered, branches = _plan(source, spell=False) if lazy else plan  # type: ignore[misc]
         self._body = lowered
         self._regex: re.Pattern[str] | None = None
-        if all(per_branch):
-            if split:
-                self._branches: tuple[_Branch, ...] = tuple(_Branch(b, lits) for b, lits in zip(branches, per_branch, strict=True))
-            else:
-                self._branches = (_Branch(lowered, (lit for lits in per_branch for lit in lits), split=False),)
+        if branches is not None:
+            self._branches: tuple[_Branch, ...] = tuple(
+                _Branch(b, lits, split=split, spelled=_UNSET if lazy else _spelled_from_plan(spelled)) for b, lits, split, spelled in branches
+            )
             self.literals: tuple[str, ...] = tuple(dict.fromkeys(lit for b in self._branches for lit in b.literals))
         else:  # some branch can start anywhere: the whole pattern is searched as one regex, compiled now
             self._branches = ()
             self.literals = ()
             self._regex = regexcache.compile(lowered, _FLAGS)
+
+    @classmethod
+    def for_rule(cls, source: str) -> FastPattern:
+        """A packaged rule's pattern, its analysis kept across runs (`PLANS`). Only packaged rules come
+        here: patterns built from listing text would grow the table without bound."""
+        plan = PLANS.get(source)
+        if plan is not None:
+            try:
+                return cls(source, plan)
+            except (TypeError, ValueError, AttributeError):  # not a plan this code wrote: analyse afresh
+                PLANS.discard(source)
+        plan = _plan(source)
+        PLANS.put(source, plan)
+        return cls(source, plan)
 
     @property
     def regex(self) -> re.Pattern[str]:

@@ -7,7 +7,7 @@ rest often names other systems it works with, so lead matches weigh more.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from analyzer import regexcache
 from analyzer.extract.heuristic.fastre import FastPattern
@@ -45,8 +45,7 @@ _CATALOGUE_TITLE = regexcache.compile(r"^\W*awesome[- ]", re.IGNORECASE)
 _CATALOGUE_QUOTE = FastPattern(r"\b(?:curated|awesome|hand-picked) " + _CATALOGUE_NOUNS + r"\b|\b" + _CATALOGUE_NOUNS + r" of (?:\w+ ){0,4}(?:tools|projects|resources|papers|repositories|apps|agents|models|servers|links|frameworks|libraries)\b")
 
 
-@dataclass(frozen=True)
-class KindDecision:
+class KindDecision(NamedTuple):
     kind: Kind
     scores: dict[Kind, float]
     evidence: list[Evidence]

@@ -7,8 +7,8 @@ on the kind ("value: {agent: 0.8, default: 0.3}") where keys are kinds or the ki
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from functools import cache
+from typing import NamedTuple
 
 from analyzer.errors import ConfigError
 from analyzer.extract.heuristic.fastre import FastPattern
@@ -19,32 +19,28 @@ from analyzer.datafiles import load_data_yaml
 RULES_FILE = "heuristic_rules.yaml"
 
 
-@dataclass(frozen=True)
-class KindRule:
+class KindRule(NamedTuple):
     kind: Kind
     weight: float
     pattern: FastPattern
     include_code: bool = False  # structural cues (install commands, config blocks) live in code blocks
 
 
-@dataclass(frozen=True)
-class FallbackRule:
+class FallbackRule(NamedTuple):
     """When no kind reaches the minimum score, a clear word for 'agent' or 'app' still beats 'unknown'."""
 
     kind: Kind
     pattern: FastPattern
 
 
-@dataclass(frozen=True)
-class MetaKindRule:
+class MetaKindRule(NamedTuple):
     keys: tuple[str, ...]
     pattern: FastPattern
     kind: Kind
     weight: float
 
 
-@dataclass(frozen=True)
-class Refinement:
+class Refinement(NamedTuple):
     """Turn `source` into `to` when `to`'s own phrase score reaches `min_score`."""
 
     source: Kind
@@ -52,8 +48,7 @@ class Refinement:
     min_score: float
 
 
-@dataclass(frozen=True)
-class ValueRule:
+class ValueRule(NamedTuple):
     """A phrase that supports a factor value (resolved per kind)."""
 
     id: str
@@ -66,8 +61,7 @@ class ValueRule:
         return self.values.get(kind)
 
 
-@dataclass(frozen=True)
-class FlagRule:
+class FlagRule(NamedTuple):
     """A phrase that sets a named fact (modality)."""
 
     name: str
@@ -76,8 +70,7 @@ class FlagRule:
     description: str
 
 
-@dataclass(frozen=True)
-class LayerFacet:
+class LayerFacet(NamedTuple):
     """One kind of statement that maps a MAESTRO layer (e.g. L1 'size': "a 7B model")."""
 
     layer: LayerId
@@ -92,8 +85,7 @@ class LayerFacet:
         return self.kinds is None or kind in self.kinds
 
 
-@dataclass(frozen=True)
-class Rules:
+class Rules(NamedTuple):
     kind_rules: tuple[KindRule, ...]
     title_rules: tuple[KindRule, ...]
     meta_kind_rules: tuple[MetaKindRule, ...]
@@ -118,7 +110,7 @@ class Rules:
 
 def _compile(pattern: str, where: str) -> FastPattern:
     try:
-        return FastPattern(pattern)
+        return FastPattern.for_rule(pattern)
     except re.error as exc:
         raise ConfigError(f"{RULES_FILE}: bad pattern in {where}: {exc}", hint="fix the regular expression") from None
 
