@@ -190,3 +190,18 @@ def test_a_listed_tool_server_still_states_what_its_sentences_say() -> None:
     facts = _facts(text)
     assert facts["uses_credentials"] == facts["acts_on_external_systems"] == "yes"
     assert facts["executes_code"] == "no"
+
+
+def test_an_embedding_model_the_system_uses_is_not_what_the_system_is() -> None:
+    """'uses X as the default embedding model' names a dependency; 'X is an embedding model' a system."""
+    rules = load_rules()
+    uses = "# Recallr\n\nRecallr keeps notes for your chatbot.\n\nRecallr uses `text-embedding-3-small` as the default embedding model, or bring your own embedding model.\n"
+    is_one = "# Vecto\n\nVecto is an embedding model that maps sentences to 768-dimensional vectors.\n"
+    scores = [detect_kind(ScanText(_listing(t)), rules).scores[Kind.CLASSIFIER_EMBEDDING_ASR] for t in (uses, is_one)]
+    assert scores[0] < 2.0 < scores[1]
+
+
+def test_a_context_length_in_tokens_is_not_a_parameter_count() -> None:
+    rules = load_rules()
+    text = "# Recallr\n\nRecallr keeps notes for your chatbot and scores 64.1 at 1M tokens on a long-memory benchmark.\n"
+    assert detect_kind(ScanText(_listing(text)), rules).scores[Kind.IMAGE_VIDEO_AUDIO_MODEL] == 0.0
