@@ -205,3 +205,43 @@ def test_a_context_length_in_tokens_is_not_a_parameter_count() -> None:
     rules = load_rules()
     text = "# Recallr\n\nRecallr keeps notes for your chatbot and scores 64.1 at 1M tokens on a long-memory benchmark.\n"
     assert detect_kind(ScanText(_listing(text)), rules).scores[Kind.IMAGE_VIDEO_AUDIO_MODEL] == 0.0
+
+
+COPILOT = """# Hint
+
+Hint is a terminal copilot that suggests shell commands. Unlike autonomous coding agents that run
+commands and edit files on their own, Hint only proposes a command and you press Enter to run it.
+"""
+
+
+def test_what_a_comparison_says_of_other_systems_is_not_said_of_this_one() -> None:
+    """'Unlike autonomous coding agents that ...' describes the others up to the end of its clause: a
+    copilot that proposes commands is an assistant app at a copilot's autonomy (rubric 0.3-0.4)."""
+    profile = _profile(COPILOT)
+    assert profile.system.kind is Kind.ASSISTANT_APP
+    assert _value(profile, FactorKey.AUTONOMY_OF_ACTION) <= 0.4
+    after_comma = _profile("# Tabs\n\nUnlike a chat assistant, Tabs is an autonomous agent that runs on its own and books your travel.\n")
+    assert after_comma.system.kind is Kind.AUTONOMOUS_AGENT
+
+
+SRE = """# Pager
+
+Pager is an AI SRE. When an alert fires, it investigates on its own: it queries metrics and logs, runs kubectl
+commands against your clusters and posts a root-cause summary in the incident channel. It can restart pods and
+roll back deployments; destructive actions wait for an on-call engineer to approve them.
+It keeps a knowledge base of past incidents that it consults on every new alert.
+"""
+
+
+def test_an_ai_sre_that_runs_cluster_commands_is_an_autonomous_agent_with_gated_actions() -> None:
+    profile = _profile(SRE)
+    assert profile.system.kind is Kind.AUTONOMOUS_AGENT
+    assert _value(profile, FactorKey.DYNAMIC_TOOL_USE) >= 0.9  # production clusters: high authority
+    assert _value(profile, FactorKey.PERSISTENT_MEMORY) >= 0.5
+    facts = _facts(SRE)
+    assert facts["executes_code"] == facts["acts_on_external_systems"] == facts["human_approval_required"] == "yes"
+
+
+def test_a_bot_that_replies_in_the_thread_acts_on_the_chat_service() -> None:
+    text = "# AskDocs\n\nAskDocs is a Slack bot. Mention it in any channel and it searches your documents and replies in the thread.\n"
+    assert _facts(text)["acts_on_external_systems"] == "yes"

@@ -34,8 +34,13 @@ _NEGATION_MARK = regexcache.compile(r"[❌✗✘🚫]|:x:")
 # "Official Website" or a URL containing "/datasets/" is no statement about the system.
 # Bracket classes exclude their opening bracket so an unclosed "![" or "](" costs linear time.
 _NOT_PROSE = regexcache.compile(r"!\[[^\[\]\n]*\](?:\([^()\n]*\))?|\]\([^()\n]*\)|https?://[^\s)>\]]+|\]\[[^\[\]\n]*\]|<[A-Za-z!/][^<>]{0,800}>")
-# "no-code", "no-ops" and "not only ... but" are not negations of what follows.
-_NEGATION_BEFORE = regexcache.compile(r"\b(?:not(?! only\b)|n't|no(?!-)|without|never|lacks?)\b[^.\n|]{0,40}$", re.IGNORECASE)
+# "no-code", "no-ops" and "not only ... but" are not negations of what follows. A comparison ("Unlike
+# agents that run commands on their own, X only suggests them", "instead of editing files") describes
+# something else up to the end of its clause.
+_NEGATION_BEFORE = regexcache.compile(
+    r"\b(?:not(?! only\b)|n't|no(?!-)|without|never|lacks?)\b[^.\n|]{0,40}$|\b(?:unlike|instead of|rather than|compared (?:to|with)|as opposed to)\b[^.\n|,;:]{0,60}$",
+    re.IGNORECASE,
+)
 
 
 # A line of links: fewer than _MIN_OWN_WORDS words outside its links (HTML anchors, URLs and markup taken
