@@ -50,19 +50,21 @@ KindName = Annotated[str, AfterValidator(_kind_name)]
 
 
 class Condition(BaseModel):
+    # Tuples, not lists: the rule files hold hundreds of conditions, and pydantic copies a mutable default
+    # for every field left out (an immutable one is shared).
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    kinds: list[KindName] = []
-    exposure: list[Fact] = []
-    any_exposure: list[Fact] = []
-    not_exposure: list[Fact] = []
-    factors: dict[FactorKey, float] = {}
-    outputs: list[Modality] = []
-    mitigations: list[MitigationKind] = []
+    kinds: tuple[KindName, ...] = ()
+    exposure: tuple[Fact, ...] = ()
+    any_exposure: tuple[Fact, ...] = ()
+    not_exposure: tuple[Fact, ...] = ()
+    factors: dict[FactorKey, float] = Field(default_factory=dict)
+    outputs: tuple[Modality, ...] = ()
+    mitigations: tuple[MitigationKind, ...] = ()
     min_mitigations: int = Field(default=1, ge=1)
-    all_mitigations: list[MitigationKind] = []
-    no_mitigations: list[MitigationKind] = []
-    any: list[Condition] = []
+    all_mitigations: tuple[MitigationKind, ...] = ()
+    no_mitigations: tuple[MitigationKind, ...] = ()
+    any: tuple[Condition, ...] = ()
 
 
 @cache

@@ -298,6 +298,11 @@ class _Branch:
             return -1  # rejected in O(1): a position inside a word never reaches a regex
         if not any(lowered.startswith(lit, at, stop) for lit in self.literals):
             return -1
+        return self.match_after_literal(lowered, at, stop)
+
+    def match_after_literal(self, lowered: str, at: int, stop: int) -> int:
+        """`match` where one of the branch's literals is known to occur at `at` and its leading `\\b`
+        (if any) to hold there."""
         spelled = self.spelled()
         if spelled is not None:
             strings, trailing_boundary = spelled
@@ -323,7 +328,7 @@ class FastPattern:
     listing, and compiling all of them up front was most of the heuristic's start-up.
     """
 
-    __slots__ = ("_body", "_branches", "_regex", "literals", "source")
+    __slots__ = ("_body", "_branches", "_by_literal", "_regex", "literals", "source")
 
     def __init__(self, source: str, plan: Plan | None = None) -> None:
         self.source = source
@@ -336,9 +341,18 @@ class FastPattern:
                 _Branch(b, lits, split=split, spelled=_UNSET if lazy else _spelled_from_plan(spelled)) for b, lits, split, spelled in branches
             )
             self.literals: tuple[str, ...] = tuple(dict.fromkeys(lit for b in self._branches for lit in b.literals))
+            # For each literal, the branches (by index, in pattern order) that can start with it: at a
+            # candidate only those are tried, not every branch of the pattern.
+            index = {lit: i for i, lit in enumerate(self.literals)}
+            by_literal: list[list[int]] = [[] for _ in self.literals]
+            for b, branch in enumerate(self._branches):
+                for lit in branch.literals:
+                    by_literal[index[lit]].append(b)
+            self._by_literal: tuple[tuple[int, ...], ...] = tuple(map(tuple, by_literal))
         else:  # some branch can start anywhere: the whole pattern is searched as one regex, compiled now
             self._branches = ()
             self.literals = ()
+            self._by_literal = ()
             self._regex = regexcache.compile(lowered, _FLAGS)
 
     @classmethod
@@ -368,17 +382,27 @@ class FastPattern:
         if not self._branches:
             yield from self._search_spans(lowered, start, stop, limit)
             return
-        literals, branches = self.literals, self._branches
+        literals, branches, by_literal = self.literals, self._branches, self._by_literal
         nexts = [lowered.find(lit, start, stop) for lit in literals]
         found = 0
         while found < limit:
-            live = [n for n in nexts if n >= 0]
-            if not live:
+            at = min((n for n in nexts if n >= 0), default=-1)
+            if at < 0:
                 return
-            at = min(live)
+            # A literal found at `at` lies wholly before `stop` (str.find's end), so the branches that
+            # start with one of them are the only ones that can match here; tried in pattern order.
+            here = [i for i, n in enumerate(nexts) if n == at]
+            tried = by_literal[here[0]] if len(here) == 1 else sorted({b for i in here for b in by_literal[i]})
+            boundary: bool | None = None  # `\\b` at `at`, worked out once for the branches that need it
             e = -1
-            for branch in branches:
-                e = branch.match(lowered, at, stop)
+            for b in tried:
+                branch = branches[b]
+                if branch.leading_boundary:
+                    if boundary is None:
+                        boundary = _at_boundary(lowered, at, stop)
+                    if not boundary:
+                        continue
+                e = branch.match_after_literal(lowered, at, stop)
                 if e >= 0:
                     break
             if e >= 0:
