@@ -42,7 +42,7 @@ _CATALOGUE_DEFINITION = regexcache.compile(
     re.IGNORECASE,
 )
 _CATALOGUE_TITLE = regexcache.compile(r"^\W*awesome[- ]", re.IGNORECASE)
-_CATALOGUE_QUOTE = FastPattern(r"\b(?:curated|awesome|hand-picked) " + _CATALOGUE_NOUNS + r"\b|\b" + _CATALOGUE_NOUNS + r" of (?:\w+ ){0,4}(?:tools|projects|resources|papers|repositories|apps|agents|models|servers|links|frameworks|libraries)\b")
+_CATALOGUE_QUOTE = FastPattern.for_rule(r"\b(?:curated|awesome|hand-picked) " + _CATALOGUE_NOUNS + r"\b|\b" + _CATALOGUE_NOUNS + r" of (?:\w+ ){0,4}(?:tools|projects|resources|papers|repositories|apps|agents|models|servers|links|frameworks|libraries)\b")
 
 
 class KindDecision(NamedTuple):
