@@ -25,7 +25,6 @@ Generalisation checks (the rules were written while reading the gold set, so in-
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 import statistics
 import sys
@@ -94,8 +93,7 @@ def without_rules(rules: Rules, support: dict[int, set[str]], allowed: set[str])
     def keep(rule: object) -> bool:
         return bool(support.get(id(rule), set()) & allowed) or not support.get(id(rule))
 
-    return dataclasses.replace(
-        rules,
+    return rules._replace(
         kind_rules=tuple(r for r in rules.kind_rules if keep(r)),
         title_rules=tuple(r for r in rules.title_rules if keep(r)),
         factor_rules={k: tuple(r for r in v if keep(r)) for k, v in rules.factor_rules.items()},
