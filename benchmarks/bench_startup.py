@@ -8,13 +8,21 @@ wheel has them). Each case runs once untimed (which writes the bytecode and the 
 temporary ANALYZER_CACHE_DIR), then N times; the median and the spread are printed. The last case gives
 every run an empty cache dir: a user's very first analysis. It also lists which heavy modules
 an offline `analyze` of the shipped example imports (`-X importtime`), the behaviour behind the figure.
+
+This machine's speed drifts (a shared host: the same binary runs up to ~1.5x slower from one minute to
+the next), so with `--instructions` each warm case also runs once under valgrind's callgrind, which counts
+the instructions executed: the same figure whatever else the machine is doing, for comparing two builds.
+Beside them, the floor no change of ours can lower: a bare interpreter, and importing pydantic and
+defining one model.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import re
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -63,7 +71,7 @@ def _time(cmd: list[str], env: dict[str, str], repeat: int, *, cold: bool = Fals
 
 
 def _heavy_imports(cmd: list[str], env: dict[str, str]) -> list[str]:
-    python_cmd = cmd if cmd[0] == sys.executable else [str(Path(cmd[0]).with_name("python")), "-m", "analyzer"]
+    python_cmd = _python(cmd)
     proc = subprocess.run(
         [python_cmd[0], "-X", "importtime", *python_cmd[1:], "analyze", str(EXAMPLE)],
         env=env, capture_output=True, text=True, check=True, cwd=tempfile.gettempdir(),
@@ -76,10 +84,42 @@ def _heavy_imports(cmd: list[str], env: dict[str, str]) -> list[str]:
     return sorted(seen)
 
 
+def _python(cmd: list[str]) -> list[str]:
+    """The command run by its interpreter (valgrind runs a console script's python, not the script)."""
+    return cmd if cmd[0] == sys.executable else [str(Path(cmd[0]).with_name("python")), cmd[0]]
+
+
+def _instructions(cmd: list[str], env: dict[str, str]) -> int | None:
+    """Instructions one run executes (callgrind's count), after a warm-up run; None without valgrind."""
+    if shutil.which("valgrind") is None:
+        return None
+    quiet = {"env": env, "cwd": tempfile.gettempdir(), "capture_output": True, "text": True}
+    subprocess.run(cmd, **quiet)
+    proc = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", *cmd], **quiet)
+    found = re.search(r"Collected\s*:\s*(\d+)", proc.stderr)
+    return int(found.group(1)) if found else None
+
+
+def _print_instructions(cmd: list[str], env: dict[str, str]) -> None:
+    python = _python(cmd)[0]
+    floor = "from pydantic import BaseModel\nclass M(BaseModel):\n    x: int = 1"
+    cases = {
+        "--version": [*_python(cmd), "--version"],
+        "analyze example (md to stdout)": [*_python(cmd), "analyze", str(EXAMPLE)],
+        "floor: python -c pass": [python, "-c", "pass"],
+        "floor: pydantic + one model": [python, "-c", floor],
+    }
+    print("instructions (callgrind, one warm run each; independent of the machine's load):")
+    for label, case in cases.items():
+        count = _instructions(case, {**env, "PYDANTIC_DISABLE_PLUGINS": "__all__"} if "floor" in label else env)
+        print(f"  {label:34} {'valgrind not found' if count is None else f'{count / 1e6:,.0f} M'}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--analyzer", help="path of an installed `analyzer` script (default: python -m analyzer from this checkout)")
     parser.add_argument("--repeat", type=int, default=15)
+    parser.add_argument("--instructions", action="store_true", help="also count the instructions of each warm case (valgrind)")
     args = parser.parse_args()
     cmd = _command(args.analyzer)
     with tempfile.TemporaryDirectory() as cache:
@@ -98,6 +138,8 @@ def main() -> None:
         print(f"load average: {' '.join(f'{x:.1f}' for x in os.getloadavg())} on {os.cpu_count()} CPUs")
         heavy = _heavy_imports(cmd, env)
         print("heavy modules imported by an offline analyze:", ", ".join(heavy) or "none")
+        if args.instructions:
+            _print_instructions(cmd, env)
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from analyzer.extract.heuristic import fastre
 from analyzer.extract.heuristic.fastre import PLANS, FastPattern, _literal_strings, literal_prefix, lower_same_length
 
 # Words that overlap ("agent", "agents", "agentic", "re-agent") so branches compete at the same offsets.
@@ -157,3 +158,18 @@ def test_a_damaged_plan_is_analysed_afresh(plans, damage) -> None:
     pattern = FastPattern.for_rule(source)
     assert list(pattern.spans("two mcp servers")) == [(4, 15)]
     assert PLANS.get(source) != damage
+
+
+def test_without_a_cache_dir_branches_are_spelled_only_when_needed(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    not_a_dir = tmp_path / "file"
+    not_a_dir.write_text("x")
+    monkeypatch.setenv("ANALYZER_CACHE_DIR", str(not_a_dir))
+    PLANS.reset()
+    try:
+        pattern = FastPattern.for_rule(r"\bMCP servers?\b|\bsandbox\b")
+        assert not PLANS.keeping
+        assert list(pattern.spans("an mcp server")) == [(3, 13)]
+        assert pattern._branches[0]._spelled == (("mcp servers", "mcp server"), True)
+        assert pattern._branches[1]._spelled is fastre._UNSET  # "sandbox" never occurred: not worked out
+    finally:
+        PLANS.reset()

@@ -359,6 +359,8 @@ class FastPattern:
     def for_rule(cls, source: str) -> FastPattern:
         """A packaged rule's pattern, its analysis kept across runs (`PLANS`). Only packaged rules come
         here: patterns built from listing text would grow the table without bound."""
+        if not PLANS.keeping:  # no cache dir: spell each branch only when its literal occurs
+            return cls(source)
         plan = PLANS.get(source)
         if plan is not None:
             try:
