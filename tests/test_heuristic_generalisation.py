@@ -245,3 +245,39 @@ def test_an_ai_sre_that_runs_cluster_commands_is_an_autonomous_agent_with_gated_
 def test_a_bot_that_replies_in_the_thread_acts_on_the_chat_service() -> None:
     text = "# AskDocs\n\nAskDocs is a Slack bot. Mention it in any channel and it searches your documents and replies in the thread.\n"
     assert _facts(text)["acts_on_external_systems"] == "yes"
+
+
+def test_a_question_or_a_planned_item_states_no_capability() -> None:
+    """'Can it run shell commands?' asks; '- [ ] browser control (coming soon)' and a Roadmap section plan.
+    A ticked roadmap item ('- [x] ...') is done and still counts."""
+    base = "# Notely\n\nNotely is an AI note-taking assistant. It joins your calls and writes a summary.\n\n"
+    asked = _profile(base + "## FAQ\n**Can Notely run shell commands?** No.\n")
+    planned = _profile(base + "## Next\n- [ ] Running shell commands from the meeting\n")
+    roadmap = _profile(base + "## Roadmap\n- Running shell commands from the meeting\n")
+    done = _profile(base + "## Roadmap\n- [x] Running shell commands from the meeting\n")
+    for profile in (asked, planned, roadmap):
+        assert profile.system.kind is Kind.ASSISTANT_APP
+        assert _value(profile, FactorKey.DYNAMIC_TOOL_USE) < 0.8
+    assert _value(done, FactorKey.DYNAMIC_TOOL_USE) >= 0.8
+
+
+def test_a_relative_clause_about_client_agents_is_not_the_servers_capability() -> None:
+    text = (
+        "# lintmcp\n\nA tiny MCP server that runs your project's linter and returns the findings to the assistant.\n\n"
+        "Works with any agent that supports MCP, including coding agents that edit files and run shell commands.\n"
+    )
+    profile = _profile(text)
+    assert profile.system.kind is Kind.MCP_SERVER_OR_TOOL
+    assert _value(profile, FactorKey.DYNAMIC_TOOL_USE) < 0.8
+    facts = _facts(text)
+    assert facts["writes_files"] != "yes" and facts["executes_code"] != "yes"
+
+
+def test_cannot_negates_and_a_stated_no_survives_an_earlier_negation() -> None:
+    text = (
+        "# Scout\n\nScout is a research agent that answers questions by searching the web and writes a cited report.\n\n"
+        "Scout cannot log in to websites, cannot fill forms and never executes code.\n"
+    )
+    profile = _profile(text)
+    assert _value(profile, FactorKey.DYNAMIC_IDENTITY) < 0.7
+    assert _facts(text)["executes_code"] == "no"

@@ -37,10 +37,22 @@ _NOT_PROSE = regexcache.compile(r"!\[[^\[\]\n]*\](?:\([^()\n]*\))?|\]\([^()\n]*\
 # "no-code", "no-ops" and "not only ... but" are not negations of what follows. A comparison ("Unlike
 # agents that run commands on their own, X only suggests them", "instead of editing files") describes
 # something else up to the end of its clause.
+# A relative clause about other systems ("any agent that supports MCP, including coding agents that run
+# shell commands") describes those systems, not this one.
 _NEGATION_BEFORE = regexcache.compile(
-    r"\b(?:not(?! only\b)|n't|no(?!-)|without|never|lacks?)\b[^.\n|]{0,40}$|\b(?:unlike|instead of|rather than|compared (?:to|with)|as opposed to)\b[^.\n|,;:]{0,60}$",
+    r"\b(?:not(?! only\b)|n't|cannot|no(?!-)|without|never|lacks?)\b[^.\n|]{0,40}$|\b(?:unlike|instead of|rather than|compared (?:to|with)|as opposed to)\b[^.\n|,;:]{0,60}$"
+    r"|\b(?:including|such as|like|any|other)\b[^.\n|;:]{0,50}\b(?:agents?|clients?|assistants?|apps|IDEs|editors|hosts) (?:that|which|who)\b[^.\n|;:]{0,60}$",
     re.IGNORECASE,
 )
+# A match that is itself a negative statement ("never executes code", a rule for a stated "no") is not
+# cancelled by another negation before it ("cannot fill forms and never executes code").
+_NEGATIVE_MATCH = regexcache.compile(r"(?:not|never|cannot|can't|no|without|(?:does|do|will|is|are|wo|ca)n't|(?:does|do|will|is|are) not)\b")
+_NEGATION_WINDOW = 130  # characters before a match that the negation and other-system cues look at
+# A plan is not a feature: an unchecked task-list item ("- [ ] browser control") or a roadmap section,
+# except its ticked items ("[x] usage examples"), which are done.
+_PLANNED_ITEM = regexcache.compile(r"^[ \t]*(?:(?:[-*+]|\d+[.)])[ \t]+)?\[ \][ \t]", re.MULTILINE)
+_DONE_ITEM = regexcache.compile(r"^[ \t]*(?:(?:[-*+]|\d+[.)])[ \t]+)?\[[xX]\][ \t]", re.MULTILINE)
+_PLANNED_SECTION = regexcache.compile(r"\b(?:roadmap|coming soon|planned features|future (?:work|plans|features)|todo|wish ?list)\b", re.IGNORECASE)
 
 
 # A line of links: fewer than _MIN_OWN_WORDS words outside its links (HTML anchors, URLs and markup taken
@@ -216,7 +228,14 @@ class ScanText:
         if unit is None or unit.end - unit.start > 2 * MAX_QUOTE_CHARS:
             return False
         sentence = self.text[unit.start : unit.end]
-        return weak_statement(sentence) or (not include_code and _COMMAND.match(sentence.lstrip("`$ ")) is not None)
+        if weak_statement(sentence) or (not include_code and _COMMAND.match(sentence.lstrip("`$ ")) is not None):
+            return True
+        if sentence.rstrip(" \t*_`").endswith("?"):  # "Can it run shell commands?" asks, it does not state
+            return True
+        line_start = self.text.rfind("\n", 0, unit.start) + 1
+        if _PLANNED_ITEM.match(self.text, line_start, unit.end) is not None:
+            return True
+        return _PLANNED_SECTION.search(self.location(offset)) is not None and _DONE_ITEM.match(self.text, line_start, unit.end) is None
 
     def _negated(self, start: int, end: int) -> bool:
         # The sentence (or, in code, the line) around the match, at most _WINDOW characters either side:
@@ -230,7 +249,9 @@ class ScanText:
             found = self.text.find("\n", end, hi)
             line_end = hi if found < 0 else found
         line = self.text[line_start:line_end]
-        window = self.prose_lower[max(line_start, start - 60) : start]
+        window = self.prose_lower[max(line_start, start - _NEGATION_WINDOW) : start]
+        if _NEGATIVE_MATCH.match(self.prose_lower, start, end):
+            return False
         return bool(_NEGATION_MARK.search(line) or _NEGATION_BEFORE.search(window))
 
     def _quote_bounds(self, haystack: str, start: int, end: int) -> tuple[int, int]:
