@@ -281,3 +281,18 @@ def test_cannot_negates_and_a_stated_no_survives_an_earlier_negation() -> None:
     profile = _profile(text)
     assert _value(profile, FactorKey.DYNAMIC_IDENTITY) < 0.7
     assert _facts(text)["executes_code"] == "no"
+
+
+def test_an_agent_whose_memory_persists_across_sessions_modifies_its_later_behaviour() -> None:
+    """Rubric Self-Modification 0.3-0.4: writing memory that shapes later behaviour. Coupled to the stated
+    persistent memory for agents; a tool server's store is written by its caller and stays at its floor."""
+    agent = "# Ranger\n\nRanger is an autonomous research agent. It keeps a knowledge base of past tasks that it consults at the start of every new task.\n"
+    plain = "# Ranger\n\nRanger is an autonomous research agent. It searches the web and writes a report.\n"
+    server = "# Notes MCP\n\nAn MCP server that stores notes in a knowledge graph memory that persists across sessions.\n"
+    remembering = _profile(agent)
+    assert _value(remembering, FactorKey.PERSISTENT_MEMORY) >= 0.5
+    assert _value(remembering, FactorKey.SELF_MODIFICATION) == 0.3
+    sm = next(f for f in remembering.factors if f.key is FactorKey.SELF_MODIFICATION)
+    assert sm.evidence and "knowledge base of past tasks" in sm.evidence[0].quote
+    assert _value(_profile(plain), FactorKey.SELF_MODIFICATION) < 0.3
+    assert _value(_profile(server), FactorKey.SELF_MODIFICATION) < 0.3

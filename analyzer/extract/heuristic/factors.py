@@ -6,6 +6,7 @@ from analyzer.extract.heuristic.rules import Rules, ValueRule
 from analyzer.extract.heuristic.textscan import Match, ScanText
 from analyzer.models import EPSILON, FACTOR_NAMES, FACTOR_ORDER, FactorAssessment, FactorKey, FactorStatus, Kind
 from analyzer.rubric import floor
+from analyzer.taxonomy import KIND_GROUPS
 from analyzer.text import kind_phrase
 
 MAX_EVIDENCE_PER_FACTOR = 3
@@ -87,6 +88,36 @@ def assess_factor(
     )
 
 
+# Rubric, Self-Modification 0.3-0.4: "writes to its own memory/context that shapes later behaviour". An agent
+# whose memory persists across sessions and is written by the system (Persistent Memory 0.5 and up) changes
+# what it does later through that memory, whatever words the listing uses for it. A tool server's store is
+# written by its caller, so the coupling is for agents only.
+MEMORY_SHAPES_BEHAVIOUR_FROM = 0.5
+MEMORY_SHAPED_SELF_MODIFICATION = 0.3
+
+
+def _memory_shapes_behaviour(kind: Kind, factors: list[FactorAssessment]) -> None:
+    if kind not in KIND_GROUPS["agent"]:
+        return
+    by_key = {f.key: i for i, f in enumerate(factors)}
+    memory = factors[by_key[FactorKey.PERSISTENT_MEMORY]]
+    current = factors[by_key[FactorKey.SELF_MODIFICATION]]
+    if (memory.value or 0.0) < MEMORY_SHAPES_BEHAVIOUR_FROM - EPSILON or (current.value or 0.0) >= MEMORY_SHAPED_SELF_MODIFICATION - EPSILON:
+        return
+    factors[by_key[FactorKey.SELF_MODIFICATION]] = FactorAssessment(
+        key=FactorKey.SELF_MODIFICATION,
+        name=current.name,
+        value=MEMORY_SHAPED_SELF_MODIFICATION,
+        status=FactorStatus.STATED,
+        rationale=(
+            f"It writes memory that persists across sessions (Persistent Memory {memory.value:.1f}), which shapes what it does later "
+            f"({kind_phrase(kind, with_art=True)} starts at {floor(kind, FactorKey.SELF_MODIFICATION):.1f})."
+        ),
+        evidence=list(memory.evidence[:MAX_EVIDENCE_PER_FACTOR]),
+        floor_applied=False,
+    )
+
+
 def assess_factors(scan: ScanText, rules: Rules, kind: Kind, *, not_read: str | None = None) -> list[FactorAssessment]:
     """`not_read` names the language of a listing mostly not in English: floor values say they were not read."""
     used: dict[str, int] = {}
@@ -96,4 +127,5 @@ def assess_factors(scan: ScanText, rules: Rules, kind: Kind, *, not_read: str | 
         for quote in {e.quote for e in factor.evidence}:
             used[quote] = used.get(quote, 0) + 1
         out.append(factor)
+    _memory_shapes_behaviour(kind, out)
     return out
