@@ -74,6 +74,12 @@ class DerivedTable:
             entries[key] = value
             self._added += 1
 
+    def updated(self) -> None:
+        """A stored value was extended in place (it is the object `get` returned): write it at exit."""
+        if self._path is not None:
+            with self._lock:
+                self._added += 1
+
     def discard(self, key: str) -> None:
         """Forget an entry found unusable (it is not served again, and not written back)."""
         self.entries.pop(key, None)

@@ -145,12 +145,19 @@ def test_a_plan_read_back_matches_exactly_like_a_fresh_analysis(tmp_path_factory
         assert list(pattern.spans(lowered)) == list(FastPattern(source).spans(lowered)) == _expected(source, lowered)
 
 
-def test_a_plan_spells_its_branches_so_no_analysis_is_left_for_the_run(plans) -> None:
-    [pattern] = _reloaded([r"\bMCP servers?\b|\bruns? \w+ code\b"])
-    assert [b._spelled for b in pattern._branches] == [(("mcp servers", "mcp server"), True), None]
+def test_what_a_branch_spells_is_kept_once_a_listing_needed_it(plans) -> None:
+    source = r"\bMCP servers?\b|\bsandbox\b|\bruns? \w+ code\b"
+    [pattern] = _reloaded([source])
+    assert list(pattern.spans("an mcp server that runs python code")) == [(3, 13), (19, 35)]
+    PLANS.save()
+    PLANS.reset()
+    [mcp, sandbox, runs] = FastPattern.for_rule(source)._branches  # read back from the file
+    assert mcp._spelled == (("mcp servers", "mcp server"), True)  # worked out in the run before
+    assert runs._spelled is None  # not fixed strings: known, and matched by its regex
+    assert sandbox._spelled is fastre._UNSET  # never occurred: still left to the first listing that has it
 
 
-@pytest.mark.parametrize("damage", [["x"], [1, None], ["mcp", [["mcp", ["mcp"], True, [[1], True]]]], ["mcp", [[None, [], True, None]]], "plan"])
+@pytest.mark.parametrize("damage", [["x"], [1, None], ["mcp", [["mcp", ["mcp"], True, [["mcp"], "yes"]]]], ["mcp", [[None, [], True, None]]], ["mcp", [["mcp"]]], "plan"])
 def test_a_damaged_plan_is_analysed_afresh(plans, damage) -> None:
     source = r"\bMCP servers?\b"
     _reloaded([source])

@@ -231,41 +231,38 @@ def _branch_strings(source: str, split: bool) -> tuple[tuple[str, ...], bool] | 
     return _literal_strings(source[2:] if source.startswith("\\b") else source)
 
 
-# The analysis of a pattern (its lowered form, branches, their literals and spelled strings) is a pure
-# function of the pattern and of this module's code, and the packaged rules' few hundred patterns took
-# ~15 ms of every start-up to analyse. `FastPattern.for_rule` keeps it across runs, for this exact source.
-_PLAN_FORMAT = 1
+# The analysis of a pattern (its lowered form, branches and their literals) is a pure function of the
+# pattern and of this module's code, and the packaged rules' few hundred patterns took ~15 ms of every
+# start-up to analyse. `FastPattern.for_rule` keeps it across runs, for this exact source. What a branch
+# spells is added to its record the first time a listing needs it, so a first run works out only the
+# branches that occur (most never do) and later runs reuse them.
+_PLAN_FORMAT = 2
 _digest = source_digest(__file__)
 PLANS = DerivedTable("fastre", f"{_PLAN_FORMAT}|{sys.version}|{_digest}" if _digest else None)
 
 # [lowered pattern, branches], branches None when the whole pattern is one regex searched as written,
-# else a list of [source, literals, split, spelled]; spelled is None or [strings, trailing \b].
+# else a list of [source, literals, split] records, each followed by what it spells once that is known:
+# None (not fixed strings) or [strings, trailing \b].
 Plan = list[Any]
 
 
-def _plan(source: str, *, spell: bool = True) -> Plan:
-    """The analysis of a pattern; with `spell`, what each branch spells too (else left as None: the
-    caller works it out lazily)."""
+def _plan(source: str) -> Plan:
     lowered = _lower_pattern(source)
     split = _TIED.search(lowered) is None
     branches = _flat_branches(lowered) if split else _top_level_branches(lowered)
     per_branch = [literal_prefixes(b) for b in branches]
     if not all(per_branch):
         return [lowered, None]
-    if not split:
+    if not split:  # one regex: spells nothing
         return [lowered, [[lowered, list(dict.fromkeys(lit for lits in per_branch for lit in lits)), False, None]]]
-    out = []
-    for branch, literals in zip(branches, per_branch, strict=True):
-        spelled = _branch_strings(branch, True) if spell else None
-        out.append([branch, list(dict.fromkeys(literals)), True, None if spelled is None else [list(spelled[0]), spelled[1]]])
-    return [lowered, out]
+    return [lowered, [[branch, list(dict.fromkeys(literals)), True] for branch, literals in zip(branches, per_branch, strict=True)]]
 
 
 def _spelled_from_plan(spelled: list[Any] | None) -> tuple[tuple[str, ...], bool] | None:
     if spelled is None:
         return None
     strings, trailing = spelled
-    if not isinstance(trailing, bool) or not all(isinstance(x, str) for x in strings):
+    if trailing.__class__ is not bool:
         raise ValueError("not a spelled branch")
     return tuple(strings), trailing
 
@@ -276,20 +273,25 @@ class _Branch:
     its own regex, compiled the first time its literal occurs at a candidate (most branches never occur
     in a given listing). What it spells comes from the pattern's plan, or is worked out on first use."""
 
-    __slots__ = ("_regex", "_spelled", "leading_boundary", "literals", "source", "split")
+    __slots__ = ("_record", "_regex", "_spelled", "leading_boundary", "literals", "source", "split")
 
-    def __init__(self, source: str, literals: Iterable[str], *, split: bool = True, spelled: object = _UNSET) -> None:
+    def __init__(self, source: str, literals: Iterable[str], *, split: bool = True, spelled: object = _UNSET, record: list[Any] | None = None) -> None:
         self.source = source
-        self.literals = tuple(dict.fromkeys(literals))
+        self.literals = tuple(literals)
         self.split = split  # False: the whole pattern kept as one regex, only ever matched by it
         self.leading_boundary = split and source.startswith("\\b")
         self._spelled = spelled
+        self._record = record  # the branch's record in a kept plan, which what it spells is added to
         self._regex: re.Pattern[str] | None = None
 
     def spelled(self) -> tuple[tuple[str, ...], bool] | None:
         """`_literal_strings` of the branch (after its leading `\\b`), worked out once."""
         if self._spelled is _UNSET:
-            self._spelled = _branch_strings(self.source, self.split)
+            spelled = self._spelled = _branch_strings(self.source, self.split)
+            record = self._record
+            if record is not None and len(record) == 3:
+                record.append(None if spelled is None else [list(spelled[0]), spelled[1]])
+                PLANS.updated()
         return self._spelled  # type: ignore[return-value]
 
     def match(self, lowered: str, at: int, stop: int) -> int:
@@ -332,14 +334,19 @@ class FastPattern:
 
     def __init__(self, source: str, plan: Plan | None = None) -> None:
         self.source = source
-        lazy = plan is None  # analysed here: what each branch spells is worked out when first needed
-        lowered, branches = _plan(source, spell=False) if lazy else plan  # type: ignore[misc]
+        kept = plan is not None  # a plan from PLANS: what branches spell is recorded in it
+        lowered, branches = plan if kept else _plan(source)  # type: ignore[misc]
         self._body = lowered
         self._regex: re.Pattern[str] | None = None
         if branches is not None:
             self._branches: tuple[_Branch, ...] = tuple(
-                _Branch(b, lits, split=split, spelled=_UNSET if lazy else _spelled_from_plan(spelled)) for b, lits, split, spelled in branches
-            )
+                _Branch(
+                    record[0], record[1], split=record[2],
+                    spelled=_spelled_from_plan(record[3]) if len(record) > 3 else _UNSET,
+                    record=record if kept else None,
+                )
+                for record in branches
+            )  # fmt: skip
             self.literals: tuple[str, ...] = tuple(dict.fromkeys(lit for b in self._branches for lit in b.literals))
             # For each literal, the branches (by index, in pattern order) that can start with it: at a
             # candidate only those are tried, not every branch of the pattern.
@@ -359,13 +366,13 @@ class FastPattern:
     def for_rule(cls, source: str) -> FastPattern:
         """A packaged rule's pattern, its analysis kept across runs (`PLANS`). Only packaged rules come
         here: patterns built from listing text would grow the table without bound."""
-        if not PLANS.keeping:  # no cache dir: spell each branch only when its literal occurs
+        if not PLANS.keeping:  # no cache dir: nothing to keep
             return cls(source)
         plan = PLANS.get(source)
         if plan is not None:
             try:
                 return cls(source, plan)
-            except (TypeError, ValueError, AttributeError):  # not a plan this code wrote: analyse afresh
+            except (TypeError, ValueError, AttributeError, IndexError):  # not a plan this code wrote: analyse afresh
                 PLANS.discard(source)
         plan = _plan(source)
         PLANS.put(source, plan)
