@@ -296,3 +296,41 @@ def test_an_agent_whose_memory_persists_across_sessions_modifies_its_later_behav
     assert sm.evidence and "knowledge base of past tasks" in sm.evidence[0].quote
     assert _value(_profile(plain), FactorKey.SELF_MODIFICATION) < 0.3
     assert _value(_profile(server), FactorKey.SELF_MODIFICATION) < 0.3
+
+
+CODE_MODEL_CARD = """---
+pipeline_tag: text-generation
+library_name: transformers
+---
+# Stride-Coder-32B
+
+Stride-Coder-32B is a code language model for agentic coding. It was trained in real repositories to edit files,
+run tests and fix bugs when used inside an agent scaffold.
+
+## How to use
+Serve it with vLLM and point your coding agent at the endpoint.
+"""
+
+
+def test_a_model_card_whose_hub_task_is_a_model_task_is_a_model_whatever_its_prose_says_agents_do() -> None:
+    """What the model is trained to do inside someone's agent is the host's capability (rubric: a model
+    that supports tools is not itself an agent); the agent-advertised model is a tool-calling LLM."""
+    profile = _profile(CODE_MODEL_CARD)
+    assert profile.system.kind is Kind.TOOL_CALLING_LLM
+    assert _value(profile, FactorKey.AUTONOMY_OF_ACTION) <= 0.2
+
+
+def test_an_ai_moderator_bot_is_an_agent_that_reads_channel_messages_with_a_bot_token() -> None:
+    text = (
+        "# ModBot\n\nModBot is an AI moderator for Discord servers. It reads every message in the channels you choose, "
+        "deletes spam and runs 24/7 with a bot token.\n"
+    )
+    profile = _profile(text)
+    assert profile.system.kind is Kind.AUTONOMOUS_AGENT
+    assert _value(profile, FactorKey.DYNAMIC_IDENTITY) >= 0.4
+    assert _facts(text)["processes_untrusted_content"] == "yes"
+
+
+def test_a_tool_package_that_gives_llm_agents_a_function_is_a_tool() -> None:
+    text = "# weather-tool\n\nA tool package that gives LLM agents a `get_forecast(city)` function. It is read-only and returns JSON.\n"
+    assert _profile(text).system.kind is Kind.MCP_SERVER_OR_TOOL

@@ -14,8 +14,10 @@ from analyzer.extract.heuristic.fastre import FastPattern
 from analyzer.extract.heuristic.rules import Rules
 from analyzer.extract.heuristic.textscan import ScanText, metadata_evidence
 from analyzer.models import Evidence, Kind
+from analyzer.taxonomy import MODEL_KINDS
 
 MAX_HITS_PER_RULE = 3
+_TASK_KEY = "pipeline_tag"
 # "X is a framework for ...", "X lets you ...": the sentence where a listing defines itself.
 _DEFINITION = regexcache.compile(r"\b(?:is|are)\s+(?:an?|the|your)\b[^.\n]{0,200}|\b(?:lets|enables|allows)\s+(?:you|your|developers|users|an?)\b[^.\n]{0,200}", re.IGNORECASE)
 MAX_DEFINITIONS = 2
@@ -99,9 +101,11 @@ def detect_kind(scan: ScanText, rules: Rules) -> KindDecision:
     for trule in rules.title_rules:
         if title and trule.pattern.search(title):
             scores[trule.kind] += trule.weight
+    model_task = False  # the hub's own task tag says the repository holds a model
     for mrule in rules.meta_kind_rules:
         for field in scan.listing.metadata:
             if field.key.lower() in mrule.keys and mrule.pattern.search(field.value):
+                model_task = model_task or (field.key.lower() == _TASK_KEY and mrule.kind in MODEL_KINDS)
                 gain = mrule.weight
                 scores[mrule.kind] += gain
                 if gain > best_hit.get(mrule.kind, (0.0, None))[0]:  # type: ignore[comparison-overlap]
@@ -110,6 +114,10 @@ def detect_kind(scan: ScanText, rules: Rules) -> KindDecision:
     order = {k: i for i, k in enumerate(rules.kind_order)}
     refined_only = {r.to for r in rules.refinements}
     candidates = [k for k in scores if k not in refined_only]
+    if model_task:
+        # A model card's prose says what the model is trained for ("to edit files and fix bugs inside an
+        # agent scaffold", "point your coding agent at it"): the agent is the host's, the listing a model.
+        candidates = [k for k in candidates if k in MODEL_KINDS]
     kind = max(candidates, key=lambda k: (round(scores[k], 6), -order.get(k, len(order))))
     if scores[kind] < rules.min_kind_score:
         return _fallback(scan, rules, scores, kind, best_hit, cutoff)
