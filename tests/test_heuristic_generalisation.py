@@ -334,3 +334,81 @@ def test_an_ai_moderator_bot_is_an_agent_that_reads_channel_messages_with_a_bot_
 def test_a_tool_package_that_gives_llm_agents_a_function_is_a_tool() -> None:
     text = "# weather-tool\n\nA tool package that gives LLM agents a `get_forecast(city)` function. It is read-only and returns JSON.\n"
     assert _profile(text).system.kind is Kind.MCP_SERVER_OR_TOOL
+
+
+def test_a_sidebar_that_reads_the_page_and_acts_on_signed_in_sites_uses_the_users_session() -> None:
+    """'the sites you are already signed in to' is the user's session (a credential), 'the page you are
+    on' is third-party content, and 'asks you before submitting' gates the risky step."""
+    text = (
+        "# Margin\n\nMargin is a browser agent in a side panel. Ask about the page you are on and it answers from the page content. "
+        "It clicks buttons and fills in forms on the sites you are already signed in to.\n"
+        "It always asks you before submitting an order.\n"
+    )
+    facts = _facts(text)
+    assert facts["processes_untrusted_content"] == facts["uses_credentials"] == facts["controls_browser_or_desktop"] == "yes"
+    assert facts["human_approval_required"] == "yes"
+    plain = "# Margin\n\nMargin is a browser agent in a side panel. It clicks buttons and fills in forms for you.\n"
+    assert _facts(plain)["uses_credentials"] == "not_stated"
+
+
+def test_an_agent_that_writes_code_and_runs_it_in_a_container_executes_code() -> None:
+    text = (
+        "# Probe\n\nProbe is an autonomous agent for load testing. It crawls the site you name, writes k6 scripts for each "
+        "endpoint and runs them in an isolated Docker container.\n"
+    )
+    profile = _profile(text)
+    assert _value(profile, FactorKey.DYNAMIC_TOOL_USE) >= 0.8
+    facts = _facts(text)
+    assert facts["executes_code"] == facts["processes_untrusted_content"] == "yes"
+    reads = "# Probe\n\nProbe is an autonomous agent for load testing. It reads your OpenAPI file and reports slow endpoints.\n"
+    assert _facts(reads)["executes_code"] == "not_stated"
+
+
+def test_a_trading_agent_that_signs_transactions_and_rewrites_its_own_strategies() -> None:
+    """Signing transactions from the user's wallet is acting with the user's credentials on an external
+    system; strategies 'rewritten by the agent itself' are self-modification that persists."""
+    text = (
+        "# Tidewatch\n\nTidewatch is an autonomous agent for crypto markets. It monitors on-chain price feeds and signs and submits "
+        "swap transactions from your wallet.\nStrategies that underperform are rewritten by the agent itself each week.\n"
+    )
+    profile = _profile(text)
+    assert _value(profile, FactorKey.SELF_MODIFICATION) >= 0.5
+    assert _value(profile, FactorKey.DYNAMIC_IDENTITY) >= 0.4
+    facts = _facts(text)
+    assert facts["uses_credentials"] == facts["acts_on_external_systems"] == facts["processes_untrusted_content"] == "yes"
+    static = "# Tidewatch\n\nTidewatch is an autonomous agent for crypto markets. It monitors on-chain price feeds and alerts you.\n"
+    assert _value(_profile(static), FactorKey.SELF_MODIFICATION) < 0.5
+
+
+def test_an_ai_job_agent_in_the_title_is_an_agent_and_its_record_updates_act_on_the_crm() -> None:
+    """'— AI recruiting agent' names a system that does a job, not a memory product (its memory of past
+    conversations is a feature); 'follow-up emails' and moving records between stages act on services;
+    'wait in a review queue until a recruiter approves' is the approval gate."""
+    text = (
+        "# Hirely — AI recruiting agent for your ATS\n\nHirely works your candidate pipeline for you.\n\n"
+        "- Sends follow-up emails to candidates from your Outlook account.\n"
+        "- Moves candidates between stages and logs interview notes to the candidate record.\n"
+        "- Messages to new candidates wait in a review queue until a recruiter approves them.\n\n"
+        "Hirely keeps a memory of past conversations to personalise outreach.\n"
+    )
+    profile = _profile(text)
+    assert profile.system.kind is Kind.AUTONOMOUS_AGENT
+    facts = _facts(text)
+    assert facts["acts_on_external_systems"] == facts["uses_credentials"] == facts["human_approval_required"] == "yes"
+    rules = load_rules()
+    build = "# Kit\n\nKit helps you build AI agents in Python.\n"
+    assert detect_kind(ScanText(_listing(build)), rules).scores[Kind.AUTONOMOUS_AGENT] < 2.0
+
+
+def test_a_marketplace_gpt_page_is_an_assistant_app_and_bookings_after_confirmation_are_gated() -> None:
+    gpt = (
+        "# Trip Planner\nBy Wander Labs · 4.5 ★ · Travel\n\nPlan a trip and this GPT builds a day-by-day itinerary.\n\n"
+        "Capabilities\n- Web Browsing\n- Code Interpreter\n\nConversation starters\n- \"Plan 3 days in Lisbon\"\n"
+    )
+    assert _profile(gpt).system.kind is Kind.ASSISTANT_APP
+    clinic = (
+        "# Dentibot\n\nDentibot is a chatbot for dental practices. It answers patients' questions and can book, reschedule "
+        "and cancel appointments in the practice calendar once the patient confirms the slot.\n"
+    )
+    facts = _facts(clinic)
+    assert facts["acts_on_external_systems"] == "yes"
