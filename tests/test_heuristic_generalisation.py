@@ -412,3 +412,62 @@ def test_a_marketplace_gpt_page_is_an_assistant_app_and_bookings_after_confirmat
     )
     facts = _facts(clinic)
     assert facts["acts_on_external_systems"] == "yes"
+
+
+def test_an_ai_agent_for_the_home_acts_on_devices_and_a_job_title_does_not_override_a_browser_agent() -> None:
+    home = (
+        "# Nook\n\nNook is an AI agent for your house. It turns off lights, thermostats and garage doors when you leave "
+        "and reports what it changed.\n"
+    )
+    assert _profile(home).system.kind is Kind.AUTONOMOUS_AGENT
+    assert _facts(home)["acts_on_external_systems"] == "yes"
+    browser = (
+        "# Surfy — AI agent in your browser\n\nSurfy is a browser extension that fills in forms and clicks buttons on "
+        "websites for you.\n"
+    )
+    assert _profile(browser).system.kind is Kind.BROWSER_OR_COMPUTER_USE_AGENT
+
+
+def test_an_llm_that_operates_a_phone_by_tapping_and_swiping_is_a_computer_use_agent() -> None:
+    text = "# Thumb\n\nThumb lets an LLM operate your iOS phone: it taps, swipes and types in any app until a task is done.\n"
+    assert _profile(text).system.kind is Kind.BROWSER_OR_COMPUTER_USE_AGENT
+    assert _facts(text)["controls_browser_or_desktop"] == "yes"
+
+
+def test_a_notebook_agent_that_writes_cells_and_runs_them_in_the_kernel_executes_code_behind_a_review() -> None:
+    text = (
+        "# Cellar\n\nCellar is an autonomous agent for notebooks. Describe a chart and it writes cells, runs them in your kernel "
+        "and reads the errors until the chart is right.\nEvery cell it proposes is shown to you first.\n"
+    )
+    profile = _profile(text)
+    assert _value(profile, FactorKey.DYNAMIC_TOOL_USE) >= 0.8
+    facts = _facts(text)
+    assert facts["executes_code"] == facts["human_approval_required"] == "yes"
+
+
+def test_an_office_add_in_and_a_rag_pipeline_library_are_assistant_apps_not_models() -> None:
+    addin = "# Slidesmith\n\nSlidesmith is a PowerPoint add-in that drafts slides from an outline.\n"
+    rag = "# Ragtag\n\nRagtag is a Python library for retrieval-augmented generation pipelines over your PDFs with an LLM.\n"
+    for text in (addin, rag):
+        assert _profile(text).system.kind is Kind.ASSISTANT_APP
+
+
+def test_a_classifier_that_screens_untrusted_inputs_processes_untrusted_content() -> None:
+    """Rubric: screening untrusted prompts is a stated use that reads third-party content, for a model too."""
+    text = (
+        "---\npipeline_tag: text-classification\n---\n# Sieve-small\n\nSieve-small is a classifier for screening incoming "
+        "messages for prompt injection before they reach an LLM.\n"
+    )
+    profile = _profile(text)
+    assert profile.system.kind is Kind.CLASSIFIER_EMBEDDING_ASR
+    assert _facts(text)["processes_untrusted_content"] == "yes"
+    plain = "---\npipeline_tag: text-classification\n---\n# Sieve-small\n\nSieve-small is a sentiment classifier for product reviews.\n"
+    assert _facts(plain)["processes_untrusted_content"] == "not_stated"
+
+
+def test_a_tool_server_that_names_its_tools_has_some_tool_use() -> None:
+    """One fixed read-only tool is 0.1-0.3 (rubric); a server that names a tool is not at the 0.1 floor."""
+    text = "# tzmcp\n\nAn MCP server that tells the assistant the time in any city.\n\n## Tools\n- `now(city)`: the local time (read-only)\n"
+    profile = _profile(text)
+    assert profile.system.kind is Kind.MCP_SERVER_OR_TOOL
+    assert 0.3 <= _value(profile, FactorKey.DYNAMIC_TOOL_USE) <= 0.5
