@@ -471,3 +471,14 @@ def test_a_tool_server_that_names_its_tools_has_some_tool_use() -> None:
     profile = _profile(text)
     assert profile.system.kind is Kind.MCP_SERVER_OR_TOOL
     assert 0.3 <= _value(profile, FactorKey.DYNAMIC_TOOL_USE) <= 0.5
+
+
+def test_a_chat_assistant_that_edits_calendar_events_and_reads_forwarded_mail() -> None:
+    text = (
+        "# Butlr\n\nButlr is a personal assistant in your chat app. It creates and reschedules calendar events for you. "
+        "Forward it an email and it summarises the thread.\n"
+    )
+    facts = _facts(text)
+    assert facts["acts_on_external_systems"] == facts["processes_untrusted_content"] == "yes"
+    reads = "# Butlr\n\nButlr is a personal assistant in your chat app. It tells you what is on your calendar today.\n"
+    assert _facts(reads)["acts_on_external_systems"] == "not_stated"
