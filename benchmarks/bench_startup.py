@@ -1,9 +1,10 @@
 """Start-up time of the `analyzer` command: medians of repeated fresh processes.
 
-    python benchmarks/bench_startup.py [--analyzer PATH] [--repeat N]
+    python benchmarks/bench_startup.py [--analyzer PATH] [--against PATH] [--repeat N] [--instructions]
 
 By default it runs `python -m analyzer` with this checkout first on PYTHONPATH; pass `--analyzer
-VENV/bin/analyzer` to time an installed wheel instead. Runs keep their bytecode caches (as an installed
+VENV/bin/analyzer` to time an installed wheel instead, and `--against OTHER/bin/analyzer` to time a
+second build in turn with it (A, B, A, B, ...: the fair way to compare two builds on a drifting machine). Runs keep their bytecode caches (as an installed
 wheel has them). Each case runs once untimed (which writes the bytecode and the start-up caches in a
 temporary ANALYZER_CACHE_DIR), then N times; the median and the spread are printed. The last case gives
 every run an empty cache dir: a user's very first analysis. It also lists which heavy modules
@@ -50,24 +51,28 @@ def _env(cache: str, *, checkout: bool) -> dict[str, str]:
     return env
 
 
-def _time(cmd: list[str], env: dict[str, str], repeat: int, *, cold: bool = False) -> tuple[list[float], list[float]]:
-    """Wall and CPU (user + sys) seconds of each run; CPU is the steadier figure on a shared machine.
+def _time(cmds: list[list[str]], envs: list[dict[str, str]], repeat: int, *, cold: bool = False) -> list[tuple[list[float], list[float]]]:
+    """Wall and CPU (user + sys) seconds of each run of each command, the commands run in turn (A, B, A,
+    B, ...) so that a drift in the machine's speed falls on both alike; CPU is the steadier figure.
 
     Warm (default): after one untimed run, which writes the bytecode and the start-up caches (parsed data
-    files, compiled rule regexes) as a user's first run does. Cold: every run gets an empty cache dir."""
-    quiet = {"env": env, "check": True, "stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL, "cwd": tempfile.gettempdir()}
-    subprocess.run(cmd, **quiet)
-    walls, cpus = [], []
+    files, compiled rule regexes, pattern plans) as a user's first run does. Cold: every run gets an
+    empty cache dir."""
+    quiet = {"check": True, "stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL, "cwd": tempfile.gettempdir()}
+    for cmd, env in zip(cmds, envs, strict=True):
+        subprocess.run(cmd, env=env, **quiet)
+    results: list[tuple[list[float], list[float]]] = [([], []) for _ in cmds]
     for _ in range(repeat):
-        if cold:
-            quiet["env"] = {**env, "ANALYZER_CACHE_DIR": tempfile.mkdtemp(dir=env["ANALYZER_CACHE_DIR"])}
-        before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        start = time.perf_counter()
-        subprocess.run(cmd, **quiet)
-        walls.append(time.perf_counter() - start)
-        after = resource.getrusage(resource.RUSAGE_CHILDREN)
-        cpus.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
-    return walls, cpus
+        for cmd, env, (walls, cpus) in zip(cmds, envs, results, strict=True):
+            if cold:
+                env = {**env, "ANALYZER_CACHE_DIR": tempfile.mkdtemp(dir=env["ANALYZER_CACHE_DIR"])}
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
+            start = time.perf_counter()
+            subprocess.run(cmd, env=env, **quiet)
+            walls.append(time.perf_counter() - start)
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            cpus.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
+    return results
 
 
 def _heavy_imports(cmd: list[str], env: dict[str, str]) -> list[str]:
@@ -120,26 +125,36 @@ def main() -> None:
     parser.add_argument("--analyzer", help="path of an installed `analyzer` script (default: python -m analyzer from this checkout)")
     parser.add_argument("--repeat", type=int, default=15)
     parser.add_argument("--instructions", action="store_true", help="also count the instructions of each warm case (valgrind)")
+    parser.add_argument("--against", metavar="PATH", help="another installed `analyzer` script (e.g. a wheel of an older commit), timed in turn with the first")
     args = parser.parse_args()
-    cmd = _command(args.analyzer)
+    builds = [_command(args.analyzer)] + ([_command(args.against)] if args.against else [])
     with tempfile.TemporaryDirectory() as cache:
-        env = _env(cache, checkout=args.analyzer is None)
+        envs = []
+        for i, cmd in enumerate(builds):
+            os.makedirs(os.path.join(cache, str(i)))
+            envs.append(_env(os.path.join(cache, str(i)), checkout=cmd[0] == sys.executable))
         cases = {
-            "--version": ([*cmd, "--version"], False),
-            "--help": ([*cmd, "--help"], False),
-            "analyze example (md to stdout)": ([*cmd, "analyze", str(EXAMPLE)], False),
-            "analyze example, empty cache dir": ([*cmd, "analyze", str(EXAMPLE)], True),
+            "--version": (["--version"], False),
+            "--help": (["--help"], False),
+            "analyze example (md to stdout)": (["analyze", str(EXAMPLE)], False),
+            "analyze example, empty cache dir": (["analyze", str(EXAMPLE)], True),
         }
-        print(f"{'case':34} {'wall median':>12} {'min':>7} {'max':>7} {'CPU median':>11}   (n={args.repeat}, {' '.join(cmd)})")
-        for label, (case, cold) in cases.items():
-            walls, cpus = _time(case, env, args.repeat, cold=cold)
-            ms = [f"{v * 1000:.0f}ms" for v in (statistics.median(walls), min(walls), max(walls), statistics.median(cpus))]
-            print(f"{label:34} {ms[0]:>12} {ms[1]:>7} {ms[2]:>7} {ms[3]:>11}")
+        names = [" ".join(cmd) for cmd in builds]
+        print(f"{'case':38} {'wall median':>12} {'min':>7} {'max':>7} {'CPU median':>11}   (n={args.repeat}{', in turn' if args.against else ''})")
+        for label, (case_args, cold) in cases.items():
+            results = _time([[*cmd, *case_args] for cmd in builds], envs, args.repeat, cold=cold)
+            for i, (walls, cpus) in enumerate(results):
+                ms = [f"{v * 1000:.0f}ms" for v in (statistics.median(walls), min(walls), max(walls), statistics.median(cpus))]
+                tag = f" [{'AB'[i]}]" if args.against else ""
+                print(f"{label + tag:38} {ms[0]:>12} {ms[1]:>7} {ms[2]:>7} {ms[3]:>11}")
+        if args.against:
+            print("".join(f"[{'AB'[i]}] {name}\n" for i, name in enumerate(names)), end="")
         print(f"load average: {' '.join(f'{x:.1f}' for x in os.getloadavg())} on {os.cpu_count()} CPUs")
-        heavy = _heavy_imports(cmd, env)
-        print("heavy modules imported by an offline analyze:", ", ".join(heavy) or "none")
-        if args.instructions:
-            _print_instructions(cmd, env)
+        for cmd, env in zip(builds, envs, strict=True):
+            heavy = _heavy_imports(cmd, env)
+            print(f"heavy modules imported by an offline analyze ({' '.join(cmd)}):", ", ".join(heavy) or "none")
+            if args.instructions:
+                _print_instructions(cmd, env)
 
 
 if __name__ == "__main__":
