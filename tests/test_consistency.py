@@ -94,6 +94,22 @@ def test_testimonials_opinions_and_install_lines_support_nothing() -> None:
     assert layer(a, LayerId.L5).status is LayerStatus.NOT_CERTAIN
 
 
+def test_a_quoted_example_request_is_not_a_first_person_opinion() -> None:
+    from analyzer.extract.heuristic.textscan import weak_statement
+
+    assert not weak_statement('- "Move my dentist appointment to Friday" \u2014 edits calendar events for you.')
+    assert not weak_statement("Ask it \u201csummarise my inbox\u201d and it reads every unread email.")
+    assert weak_statement('"This changed my life, it runs my whole test suite."')  # nothing but a quotation
+    assert weak_statement("I love that it edits my calendar.")  # the listing's own first person
+    a = analysis_of(
+        "# Deskmate\n\nDeskmate is an autonomous scheduling agent.\n\n## Features\n\n"
+        '- "Move my dentist appointment to Friday" \u2014 it edits and cancels calendar events on your behalf.\n'
+    )
+    assert a.system is not None
+    fact = a.system.exposure.acts_on_external_systems
+    assert fact.value == "yes" and any("calendar events" in e.quote for e in fact.evidence), fact
+
+
 def test_one_quote_does_not_carry_three_factors() -> None:
     a = analyze(str(EXAMPLE), provider="heuristic")
     uses = Counter(q for f in a.factors for q in {e.quote for e in f.evidence})
@@ -127,3 +143,11 @@ def test_composed_text_has_right_articles_and_plurals(path: Path) -> None:
     for detail in ("concise", "full"):
         own = re.sub(r"“[^”\n]*”", "“”", render(a, "md", detail=detail))  # the listing's own words are not ours
         assert article_slips(own) == [] and "(s)" not in own
+
+
+def test_a_linked_attribution_still_marks_a_testimonial() -> None:
+    from analyzer.extract.heuristic.textscan import weak_statement
+
+    assert weak_statement('*"It is a cool workflow, it edits files for me."* \u2014 [qup on Hacker News](https://example.org/1)')
+    assert weak_statement('"The best coding agent we have tried." \u2014 Jane Doe, CTO at Example')
+    assert weak_statement('"Edits my whole repository in one go." \u2014 @janedoe')

@@ -285,20 +285,36 @@ _QUOTE_TRIM_RIGHT = " \t\r\n-#>|•;,"  # a lead-in keeps its colon ("… use to
 _CLAUSE_BREAK = regexcache.compile(r"[;,:]\s|\s[\u2013\u2014-]\s")
 
 
-# A quoted endorsement with its attribution ("… — BeetleB on Hacker News"), or a user speaking for
-# themselves ("It's a cool workflow... perfect for me"): the listing quoting praise, not stating a capability.
+# A quoted endorsement with its attribution ("… — BeetleB on Hacker News", "… — Jane Doe, CTO"), or a user
+# speaking for themselves ("It's a cool workflow... perfect for me"): the listing quoting praise, not
+# stating a capability. An attribution names someone (a capitalised name, a @handle or a linked name); a
+# quoted example request is followed by what the system does with it ('"Move my appointment" — edits
+# calendar events').
 _TESTIMONIAL = regexcache.compile(
     r"[—–-]\s*[\w .@'-]{1,40}\b(?:on|via|from)\s+(?:hacker news|hn|twitter|x|reddit|discord|youtube|linkedin|product hunt|mastodon|bluesky)\b"
-    r"|^\W{0,3}[\"“][^\"”]{5,400}[\"”]\W{0,3}\s*[—–-]\s*\S",
+    r"|^\W{0,3}[\"“][^\"”]{5,400}[\"”]\W{0,3}\s*[—–-]\s*(?-i:\[|(?!(?:It|Its|This|That|The|An?|You|Your|We|They|Then|And|Or)\b)[A-Z@])",
     re.IGNORECASE,
 )
 _FIRST_PERSON = regexcache.compile(r"(?<![\w/])(?:I|I'm|I’m|I've|I’ve|I'd|I’d)(?![\w/])|\b(?:[Mm]y|me)\b")
 _COMMAND = regexcache.compile(r"(?:pip3?|pipx|uv|npm|npx|yarn|pnpm|brew|docker|curl|wget|git|conda|apt(?:-get)?|cargo|go)\s+(?:install|run|clone|add|get|pull|-)", re.IGNORECASE)
 
 
+# A quoted example of what a user types ("Move my dentist appointment to Friday" — edits calendar events):
+# its "my" is the user's request, not the listing speaking for itself.
+_QUOTED = regexcache.compile(r"[\"“][^\"”\n]{1,400}[\"”]")
+_WORD = regexcache.compile(r"\w")
+
+
 def weak_statement(sentence: str) -> bool:
-    """True for a testimonial or a first-person opinion: praise, not a statement of what the system does."""
-    return _TESTIMONIAL.search(sentence) is not None or _FIRST_PERSON.search(sentence) is not None
+    """True for a testimonial or a first-person opinion: praise, not a statement of what the system does.
+
+    First-person words inside a quotation count only when the sentence is nothing but the quotation (an
+    unattributed testimonial); beside the listing's own words they quote an example request."""
+    if _TESTIMONIAL.search(sentence) is not None:
+        return True
+    unquoted = _QUOTED.sub(" ", sentence)
+    own = unquoted if _WORD.search(unquoted) is not None else sentence
+    return _FIRST_PERSON.search(own) is not None
 
 
 def _clauses_around(text: str, left: int, right: int, start: int, end: int) -> tuple[int, int]:
