@@ -224,13 +224,6 @@ def _spell(pattern: str) -> list[str] | None:
 _UNSET: object = object()
 
 
-def _branch_strings(source: str, split: bool) -> tuple[tuple[str, ...], bool] | None:
-    """What a branch spells (`_literal_strings` after its leading `\\b`); None for an unsplit pattern."""
-    if not split:
-        return None
-    return _literal_strings(source[2:] if source.startswith("\\b") else source)
-
-
 # The analysis of a pattern (its lowered form, branches and their literals) is a pure function of the
 # pattern and of this module's code, and the packaged rules' few hundred patterns took ~15 ms of every
 # start-up to analyse. `FastPattern.for_rule` keeps it across runs, for this exact source. What a branch
@@ -287,7 +280,7 @@ class _Branch:
     def spelled(self) -> tuple[tuple[str, ...], bool] | None:
         """`_literal_strings` of the branch (after its leading `\\b`), worked out once."""
         if self._spelled is _UNSET:
-            spelled = self._spelled = _branch_strings(self.source, self.split)
+            spelled = self._spelled = _literal_strings(self.source[2:] if self.leading_boundary else self.source) if self.split else None
             record = self._record
             if record is not None and len(record) == 3:
                 record.append(None if spelled is None else [list(spelled[0]), spelled[1]])
@@ -295,16 +288,8 @@ class _Branch:
         return self._spelled  # type: ignore[return-value]
 
     def match(self, lowered: str, at: int, stop: int) -> int:
-        """End offset of this branch's match starting at `at`, else -1."""
-        if self.leading_boundary and not _at_boundary(lowered, at, stop):
-            return -1  # rejected in O(1): a position inside a word never reaches a regex
-        if not any(lowered.startswith(lit, at, stop) for lit in self.literals):
-            return -1
-        return self.match_after_literal(lowered, at, stop)
-
-    def match_after_literal(self, lowered: str, at: int, stop: int) -> int:
-        """`match` where one of the branch's literals is known to occur at `at` and its leading `\\b`
-        (if any) to hold there."""
+        """End offset of this branch's match starting at `at`, else -1. The caller has found one of the
+        branch's literals at `at` and checked its leading `\\b` (if any) there."""
         spelled = self.spelled()
         if spelled is not None:
             strings, trailing_boundary = spelled
@@ -411,7 +396,7 @@ class FastPattern:
                         boundary = _at_boundary(lowered, at, stop)
                     if not boundary:
                         continue
-                e = branch.match_after_literal(lowered, at, stop)
+                e = branch.match(lowered, at, stop)
                 if e >= 0:
                     break
             if e >= 0:
