@@ -251,6 +251,24 @@ def show_unlabelled(path: Path, samples: list[Sample], rules: ExposureRules) -> 
             print(f"     mitigation {m.kind.value} [{m.rule}] {m.evidence[0].quote[:150]!r}")
 
 
+def _misses(sample: Sample, found: ExposureFindings, exclude: ExposureFindings | None = None) -> str:
+    """The wrong facts and mitigations of one run; with `exclude`, only those that run gets right."""
+    out = []
+    for f in EXPOSURE_FACTS:
+        pred, gold = found.facts[f].value, sample.gold[f]
+        if pred != gold and (exclude is None or exclude.facts[f].value == gold):
+            out.append(f"{SHORT[f]}:{pred}≠{gold}")
+    kinds = {m.kind.value for m in found.mitigations}
+    base = {m.kind.value for m in exclude.mitigations} if exclude is not None else set()
+    extra = sorted(kinds - sample.gold_mitigations - base)
+    missed = sorted((sample.gold_mitigations - kinds) - (sample.gold_mitigations - base if exclude is not None else set()))
+    if extra:
+        out.append(f"mit+{extra}")
+    if missed:
+        out.append(f"mit-{missed}")
+    return " ".join(out)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("gold", nargs="?", default=str(REPO_ROOT.parent / "shared" / "evals" / "exposure-dev.jsonl"))
@@ -281,8 +299,9 @@ def main() -> int:
     half_drop, loo_drop = held_out_drops(samples, rules, support)
     even = [s for s in samples[0::2]]
     odd = [s for s in samples[1::2]]
-    t_even, _ = run(even, rules, half_drop)
-    t_odd, _ = run(odd, rules, half_drop)
+    t_even, found_even = run(even, rules, half_drop)
+    t_odd, found_odd = run(odd, rules, half_drop)
+    found_half = {**found_even, **found_odd}
     print(t_even.line("held-out even (odd)"))
     print(t_odd.line("held-out odd (even)"))
     pooled = Tally.new()
@@ -293,16 +312,19 @@ def main() -> int:
         for attr in ("yes_pred", "yes_right", "yes_gold", "quoted", "needs_quote", "mit_pred", "mit_right", "mit_gold"):
             setattr(pooled, attr, getattr(pooled, attr) + getattr(t, attr))
     print(pooled.line("held-out halves pooled"))
-    t_loo, _ = run(samples, rules, loo_drop)
+    t_loo, found_loo = run(samples, rules, loo_drop)
     print(t_loo.line("leave-one-out"))
     single = sorted({r.id + "/" + r.target for s in samples for r in support[s.slug] if sum(r in support[t.slug] for t in samples) == 1})
     print(f"rules right on exactly one listing (dropped by leave-one-out there): {len(single)}: {', '.join(single)}")
     if args.per_listing:
+        # In-sample misses, then what the held-out runs get wrong besides (loo: leave-one-out, half: halves).
         for s in samples:
-            wrong = [f"{SHORT[f]}:{found[s.slug].facts[f].value}≠{s.gold[f]}" for f in EXPOSURE_FACTS if found[s.slug].facts[f].value != s.gold[f]]
-            mk = {m.kind.value for m in found[s.slug].mitigations}
-            extra, missed = sorted(mk - s.gold_mitigations), sorted(s.gold_mitigations - mk)
-            print(f"  {s.slug:<26} {s.kind.value:<30} {' '.join(wrong) or 'ok'}" + (f"  mit+{extra}" if extra else "") + (f"  mit-{missed}" if missed else ""))
+            line = _misses(s, found[s.slug]) or "ok"
+            for label, other in (("loo", found_loo), ("half", found_half)):
+                extra = _misses(s, other[s.slug], exclude=found[s.slug])
+                if extra:
+                    line += f"  {label}: {extra}"
+            print(f"  {s.slug:<26} {s.kind.value:<30} {line}")
     return 0
 
 

@@ -66,10 +66,12 @@ class Cues(NamedTuple):
     advice: re.Pattern[str]
     advice_clause: re.Pattern[str]
     optional: re.Pattern[str]
+    partial: re.Pattern[str]
     hedge: re.Pattern[str]
     hedge_before: re.Pattern[str]
     other_subject: re.Pattern[str]
     aspiration: re.Pattern[str]
+    built_by_user: re.Pattern[str]
     user_action: re.Pattern[str]
     setup_instruction: re.Pattern[str]
     ignored_section: re.Pattern[str]
@@ -90,6 +92,16 @@ class ClosedToolList(NamedTuple):
     reason: str
 
 
+class Implication(NamedTuple):
+    """A stated yes of `source` that makes `fact` yes too, when the listing does not state `fact` itself."""
+
+    fact: str
+    source: str
+    kinds: frozenset[Kind] | None
+    reason: str
+    unless_rules: frozenset[str] = frozenset()  # source decided by one of these rules (its first match) implies nothing
+
+
 class ExposureRules(NamedTuple):
     fact_rules: dict[str, tuple[PhraseRule, ...]]  # per fact: yes rules first, then no rules
     mitigation_rules: tuple[PhraseRule, ...]
@@ -97,6 +109,7 @@ class ExposureRules(NamedTuple):
     kind_defaults: dict[Kind, dict[str, KindDefault]]
     cues: Cues
     closed_tool_list: ClosedToolList | None = None
+    implied: tuple[Implication, ...] = ()
 
     def all_rules(self) -> tuple[PhraseRule, ...]:
         return (*(r for rules in self.fact_rules.values() for r in rules), *self.mitigation_rules)
@@ -111,6 +124,7 @@ class ExposureRules(NamedTuple):
             kind_defaults=self.kind_defaults,
             cues=self.cues,
             closed_tool_list=self.closed_tool_list,
+            implied=self.implied,
         )
 
 
@@ -234,7 +248,17 @@ def parse_rules(raw: dict) -> ExposureRules:
             raise ConfigError(f"{RULES_FILE}: closed_tool_list names unknown facts {sorted(set(facts) - set(EXPOSURE_FACTS))}", hint="use exposure fact names")
         heading = _cue(r"^#{1,6}[ \t]+(?:[^\w\n]+[ \t]*)?(?:" + str(c["heading"]) + r")[ \t#]*$", "closed_tool_list.heading")
         closed = ClosedToolList(_kinds(c, groups, "closed_tool_list") or frozenset(), regexcache.compile(heading.pattern, re.IGNORECASE | re.MULTILINE), facts, str(c.get("reason", "")))
-    return ExposureRules(fact_rules, tuple(mitigation_rules), descriptions, kind_defaults, cues, closed)
+    implied = []
+    for i, item in enumerate(raw.get("implied") or []):
+        fact, source = str(item.get("fact")), str(item.get("from"))
+        if fact not in EXPOSURE_FACTS or source not in EXPOSURE_FACTS or fact == source:
+            raise ConfigError(f"{RULES_FILE}: implied[{i}] needs two different exposure facts in `fact` and `from`", hint=f"use {', '.join(EXPOSURE_FACTS)}")
+        unless = frozenset(str(r) for r in item.get("unless_rules") or ())
+        known = {r.id for r in fact_rules[source]}
+        if unless - known:
+            raise ConfigError(f"{RULES_FILE}: implied[{i}].unless_rules names rules {sorted(unless - known)} that {source} does not have", hint="use rule ids of the `from` fact")
+        implied.append(Implication(fact, source, _kinds(item, groups, f"implied[{i}]"), str(item.get("reason", ""))[:300], unless))
+    return ExposureRules(fact_rules, tuple(mitigation_rules), descriptions, kind_defaults, cues, closed, tuple(implied))
 
 
 @cache
@@ -250,6 +274,7 @@ class _Sentence(NamedTuple):
     before: str  # the clause up to the match
     after: str  # the rest of the sentence after the match
     clause: str  # the clause holding the match
+    at: int  # where the match starts in `text`
 
 
 def _sentence(scan: ScanText, hit: Match) -> _Sentence:
@@ -262,7 +287,14 @@ def _sentence(scan: ScanText, hit: Match) -> _Sentence:
     tail = quote[rel_end:]
     nxt = _CLAUSE_BREAK.search(tail)
     clause_end = rel_end + (nxt.start() if nxt else len(tail))
-    return _Sentence(quote, quote[clause_start:rel_start], tail, quote[clause_start:clause_end])
+    return _Sentence(quote, quote[clause_start:rel_start], tail, quote[clause_start:clause_end], rel_start)
+
+
+def _part(s: _Sentence) -> str:
+    """The stretch of the sentence between semicolons that holds the match."""
+    start = s.text.rfind(";", 0, s.at) + 1
+    end = s.text.find(";", s.at)
+    return s.text[start : end if end >= 0 else len(s.text)]
 
 
 def _names_other_product(scan: ScanText, hit: Match, name: str | None) -> bool:
@@ -327,11 +359,15 @@ def rejection(
             return "about another product, or the system's name itself"
         if cues.aspiration.search(s.text):
             return "a plan or wish, not a feature"
+        if cues.built_by_user.search(s.before):
+            return "what the user builds with it, not the system itself"
     if rule.polarity in (YES, NO):
         opening = _LEAD_MARKUP.sub("", s.clause).lstrip()
         if rule.polarity == YES and cues.user_action.search(opening):
             return "the user is the subject"
-        if cues.setup_instruction.search(_LEAD_MARKUP.sub("", s.text).lstrip()):
+        # The setup step is the part of the sentence holding the match: "Paste your API keys into the
+        # settings page; it stores them in the OS keychain" goes on to say what the system does.
+        if cues.setup_instruction.search(_LEAD_MARKUP.sub("", _part(s)).lstrip()):
             return "a setup step for the user"
     if rule.polarity == "mitigation" or rule.default_only:
         opening = _LEAD_MARKUP.sub("", s.clause).lstrip()
@@ -341,6 +377,8 @@ def rejection(
     # "X requires approval unless you start it with --yolo": what follows "unless" is the opt-out.
     if rule.default_only and cues.optional.search(_OPT_OUT.split(s.text, 1)[0]):
         return "an optional mode, not the default"
+    if rule.default_only and rule.polarity == YES and cues.partial.search(s.text):
+        return "only for part of the actions (a threshold), not each one"
     return None
 
 
@@ -417,6 +455,10 @@ def find_exposure(
     that the name itself ("Open WebUI") and sentences about other named products are not evidence."""
     rules = rules or load_exposure_rules()
     facts = {fact: decide_fact(scan, fact, kind, rules, blocked, name) for fact in EXPOSURE_FACTS}
+    for imp in rules.implied:
+        source, target = facts[imp.source], facts[imp.fact]
+        if (imp.kinds is None or kind in imp.kinds) and source.value == YES and source.source == "stated" and source.rule not in imp.unless_rules and target.source != "stated":
+            facts[imp.fact] = FactFinding(imp.fact, YES, source.evidence, "stated", f"implied by {imp.source}", f"{imp.reason} (stated: {source.rule})")
     return ExposureFindings(facts, find_mitigations(scan, kind, rules, blocked, name))
 
 

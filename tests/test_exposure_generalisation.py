@@ -1,0 +1,144 @@
+"""Exposure phrasings and sentence structures the offline extractor must read right on listings nobody
+tuned it on (round 3: messaging, tickets, payments, SQL, forms, approval scope, stored keys, safeguards).
+
+Every text is invented for the test; each case pins one general cause, with a control sentence that
+must come out the other way."""
+
+from __future__ import annotations
+
+import pytest
+
+from analyzer.datafiles import load_data_yaml
+from analyzer.errors import ConfigError
+from analyzer.extract.heuristic.exposure import NO, NOT_STATED, YES, find_exposure, parse_rules
+from analyzer.extract.heuristic.textscan import ScanText
+from analyzer.extract.injection import injection_spans
+from analyzer.fetch.parse import build_listing
+from analyzer.models import Kind, MitigationKind
+
+
+def _found(body: str, kind: Kind = Kind.AUTONOMOUS_AGENT):
+    listing = build_listing(f"# Wren\n\n{body}\n", source="wren.md", source_type="file", name_hint="wren.md")
+    return find_exposure(ScanText(listing), kind, blocked=injection_spans(listing), name="Wren")
+
+
+def _facts(body: str, kind: Kind = Kind.AUTONOMOUS_AGENT) -> dict[str, str]:
+    return _found(body, kind).values()
+
+
+def _mitigations(body: str, kind: Kind = Kind.AUTONOMOUS_AGENT) -> set[MitigationKind]:
+    return {m.kind for m in _found(body, kind).mitigations}
+
+
+def test_what_the_user_can_build_with_a_library_is_not_the_librarys_capability() -> None:
+    built = _facts("With Wren you can build bots that send emails, browse the web and run shell commands.", Kind.AGENT_FRAMEWORK)
+    assert built["acts_on_external_systems"] == built["executes_code"] == built["controls_browser_or_desktop"] == NOT_STATED
+    helper = _facts("Wren is a toolkit for creating assistants that run shell commands.", Kind.AGENT_FRAMEWORK)
+    assert helper["executes_code"] == NOT_STATED
+    own = _facts("Wren sends emails, drives a headless browser and runs shell commands for you.", Kind.AGENT_FRAMEWORK)
+    assert own["acts_on_external_systems"] == own["executes_code"] == own["controls_browser_or_desktop"] == YES
+
+
+def test_a_safeguard_switched_off_by_default_is_not_a_mitigation_but_an_opt_in_one_is() -> None:
+    assert MitigationKind.SANDBOX not in _mitigations("Wren edits your files. The container sandbox is off by default.", Kind.CODING_AGENT)
+    assert MitigationKind.SANDBOX not in _mitigations("Wren edits your files. Sandboxing is turned off unless configured.", Kind.CODING_AGENT)
+    assert MitigationKind.SANDBOX in _mitigations("Wren edits your files. Start it with `--isolate` to use the sandbox.", Kind.CODING_AGENT)
+
+
+def test_approval_required_for_every_action_in_the_passive_is_a_default_gate() -> None:
+    found = _facts("Wren restarts services. Operator approval is required for every change it proposes.")
+    assert found["human_approval_required"] == YES
+    after = _facts("Wren restarts services, and applies a rollback only after an engineer approves it.")
+    assert after["human_approval_required"] == YES
+    preview = _facts("Wren never publishes a post without showing you the draft first.")
+    assert preview["human_approval_required"] == YES
+    assert MitigationKind.APPROVAL_GATE in _mitigations("Wren never publishes a post without showing you the draft first.")
+
+
+def test_approval_for_only_the_actions_above_a_threshold_is_a_mitigation_not_a_default() -> None:
+    body = "Wren pays supplier bills. Transfers over $1,000 require approval for each payment; the rest go out automatically."
+    assert _facts(body)["human_approval_required"] != YES
+    assert MitigationKind.APPROVAL_GATE in _mitigations(body)
+
+
+def test_acting_on_an_outside_service_uses_its_credentials_with_the_same_quote() -> None:
+    found = _found("Wren watches your crash reports and files a bug report in the team tracker for each new crash.")
+    assert found.facts["acts_on_external_systems"].value == YES
+    cred = found.facts["uses_credentials"]
+    assert cred.value == YES and cred.evidence == found.facts["acts_on_external_systems"].evidence
+    assert "implied" in (cred.rule or "")
+    reads = _facts("Wren reads the crash reports your users send and summarises them.")
+    assert reads["uses_credentials"] == NOT_STATED
+    # Filling in a form is an action a public page takes without a login: alone it implies no credentials.
+    assert _facts("Wren fills in web forms for you.")["uses_credentials"] == NOT_STATED
+    # A model's actions are its host's (rubric): the implication does not reach a model kind.
+    assert _facts("The model files a bug report in the team tracker for each crash.", Kind.TOOL_CALLING_LLM)["uses_credentials"] == NO
+
+
+def test_a_setup_step_before_a_semicolon_does_not_hide_what_the_system_then_does() -> None:
+    body = "Enter your API keys in the config file; Wren keeps them in the system keychain and uses them to update records on your behalf."
+    found = _facts(body)
+    assert found["uses_credentials"] == found["acts_on_external_systems"] == YES
+    assert _facts("Enter your API keys in the config file and save it.")["uses_credentials"] == NOT_STATED
+
+
+def test_paying_bills_refunding_and_reading_vendor_documents() -> None:
+    pays = _facts("Wren extracts totals from supplier invoices and pays the approved bills through your bank.")
+    assert pays["acts_on_external_systems"] == pays["processes_untrusted_content"] == YES
+    assert _facts("Wren issues refunds to customers whose parcels arrive late.")["acts_on_external_systems"] == YES
+    assert _facts("Wren shows you what your invoices add up to.")["acts_on_external_systems"] == NOT_STATED
+
+
+def test_sql_run_against_a_database_and_a_read_only_role() -> None:
+    runs = _found("Wren generates the SQL, runs it against your analytics warehouse and plots the result.")
+    assert runs.facts["executes_code"].value == YES
+    ro = _found("Wren connects with a read-only warehouse role, so it cannot modify your data.")
+    assert ro.facts["acts_on_external_systems"].value == NO
+    assert MitigationKind.READ_ONLY in {m.kind for m in ro.mitigations}
+    assert MitigationKind.READ_ONLY in _mitigations("Wren lists open tickets. Its permissions are read-only.")
+
+
+def test_typing_into_fields_and_pressing_submit_drive_a_browser() -> None:
+    assert _facts("Wren types into search boxes and clicks Checkout when the basket is ready.", Kind.ASSISTANT_APP)["controls_browser_or_desktop"] == YES
+    assert _facts("Wren fills in web forms from your saved profile.", Kind.ASSISTANT_APP)["controls_browser_or_desktop"] == YES
+    assert _facts("Wren explains what each field of a tax form means.", Kind.ASSISTANT_APP)["controls_browser_or_desktop"] == NOT_STATED
+
+
+def test_filing_tickets_and_commenting_act_but_an_invitation_to_file_an_issue_does_not() -> None:
+    assert _facts("Wren raises incidents in your paging tool.")["acts_on_external_systems"] == YES
+    assert _facts("Wren adds a comment to the related ticket when the build fails.")["acts_on_external_systems"] == YES
+    assert _facts("Please file an issue if Wren misreads your logs.")["acts_on_external_systems"] == NOT_STATED
+    assert _facts("Wren cannot open issues or comment.")["acts_on_external_systems"] == NOT_STATED
+
+
+def test_messages_to_a_channel_act_but_a_message_format_does_not() -> None:
+    assert _facts("Wren posts alerts to the team channel.")["acts_on_external_systems"] == YES
+    assert _facts("Wren sends direct messages to whoever is on call.")["acts_on_external_systems"] == YES
+    assert _facts("Wren sends messages in the JSON chat format of your provider.")["acts_on_external_systems"] == NOT_STATED
+
+
+def test_stored_service_keys_are_credentials_but_the_model_provider_key_is_not() -> None:
+    assert _facts("Wren stores your bank credentials encrypted on disk.")["uses_credentials"] == YES
+    assert _facts("Wren uses its service credentials to reach the ticket queue.")["uses_credentials"] == YES
+    assert _facts("Wren stores your model provider API keys in a local file.")["uses_credentials"] == NOT_STATED
+
+
+def test_injection_screening_untrusted_handling_action_caps_and_logs_are_safeguards() -> None:
+    assert MitigationKind.GUARDRAIL in _mitigations("Wren runs a prompt-injection classifier on every page it fetches.")
+    assert MitigationKind.GUARDRAIL in _mitigations("Wren treats every retrieved page as untrusted.")
+    assert MitigationKind.GUARDRAIL in _mitigations("Wren sends no more than 30 emails per hour.")
+    assert MitigationKind.GUARDRAIL not in _mitigations("Wren can send up to 30 emails per hour.")
+    assert MitigationKind.AUDIT_LOG in _mitigations("Each statement Wren runs is recorded in an activity log.")
+
+
+def test_creating_or_deleting_a_single_file_writes_files() -> None:
+    assert _facts("Wren creates a file with the meeting notes.", Kind.ASSISTANT_APP)["writes_files"] == YES
+    assert _facts("Wren shows a file preview.", Kind.ASSISTANT_APP)["writes_files"] == NOT_STATED
+
+
+def test_an_implication_must_name_two_facts_and_rules_of_its_source() -> None:
+    raw = load_data_yaml("exposure_rules.yaml")
+    with pytest.raises(ConfigError):
+        parse_rules({**raw, "implied": [{"fact": "uses_credentials", "from": "uses_credentials"}]})
+    with pytest.raises(ConfigError):
+        parse_rules({**raw, "implied": [{"fact": "uses_credentials", "from": "acts_on_external_systems", "unless_rules": ["no_such_rule"]}]})
