@@ -54,10 +54,11 @@ _DRAFT: dict[str, Any] = {
         "input_modalities": ["text", "code"],
         "output_modalities": ["code", "actions"],
         "underlying_models": ["GPT-4.1"],
-        "exposure": [  # network_service, controls_browser_or_desktop, uses_credentials: not stated, left out
+        "exposure": [  # network_service, controls_browser_or_desktop: not stated, left out
             _fact("processes_untrusted_content", "yes", "edits files in your repository"),
             _fact("executes_code", "yes", "runs shell commands to test them"),
             _fact("writes_files", "yes", "edits files in your repository"),
+            _fact("uses_credentials", "yes", "Asks for your approval before pushing commits."),  # pushing goes through the remote's account
             _fact("acts_on_external_systems", "yes", "Asks for your approval before pushing commits."),
             _fact("human_approval_required", "yes", "Asks for your approval before pushing commits."),
         ],
