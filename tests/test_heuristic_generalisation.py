@@ -7,11 +7,13 @@ setup step read as a capability, ...), not one listing.
 from __future__ import annotations
 
 from analyzer.extract.heuristic import HeuristicExtractor
+from analyzer.extract.heuristic.fastre import FastPattern
 from analyzer.extract.heuristic.kind import detect_kind
 from analyzer.extract.heuristic.rules import load_rules
 from analyzer.extract.heuristic.textscan import ScanText
 from analyzer.fetch.parse import build_listing
-from analyzer.models import AgenticProfile, FactorKey, Kind
+from analyzer.models import AgenticProfile, FactorKey, FactorStatus, Kind
+from analyzer.rubric import floor
 
 
 def _listing(text: str):
@@ -24,8 +26,12 @@ def _profile(text: str) -> AgenticProfile:
     return profile
 
 
+def _factor(profile: AgenticProfile, key: FactorKey):
+    return next(f for f in profile.factors if f.key is key)
+
+
 def _value(profile: AgenticProfile, key: FactorKey) -> float:
-    return next(float(f.value or 0.0) for f in profile.factors if f.key is key)
+    return float(_factor(profile, key).value or 0.0)
 
 
 def test_tools_from_any_mcp_server_is_a_client_also_when_the_words_are_a_link() -> None:
@@ -482,3 +488,127 @@ def test_a_chat_assistant_that_edits_calendar_events_and_reads_forwarded_mail() 
     assert facts["acts_on_external_systems"] == facts["processes_untrusted_content"] == "yes"
     reads = "# Butlr\n\nButlr is a personal assistant in your chat app. It tells you what is on your calendar today.\n"
     assert _facts(reads)["acts_on_external_systems"] == "not_stated"
+
+
+# Round 3: kinds and phrasings the earlier rounds did not cover.
+
+
+def test_a_voice_cloning_card_is_an_audio_generation_model_whatever_it_calls_the_task() -> None:
+    """'Speaks your text in the reference speaker's voice' is speech synthesis, though no task word is used."""
+    prose = (
+        "# Mimicry-2\n\nMimicry-2 imitates a person's voice from a ten-second sample: give it a sentence and it speaks "
+        "that sentence in the target speaker's voice.\n\n## Model\n- 300M parameters\n- Trained on licensed podcasts\n"
+    )
+    assert _profile(prose).system.kind is Kind.IMAGE_VIDEO_AUDIO_MODEL
+    tagged = "---\ntags: [voice-cloning]\n---\n# Mimicry-2\n\nA 300M-parameter model. Trained on licensed podcasts.\n"
+    assert _profile(tagged).system.kind is Kind.IMAGE_VIDEO_AUDIO_MODEL
+
+
+def test_a_reward_model_and_a_forecaster_score_or_predict_rather_than_generate() -> None:
+    reward = (
+        "---\nbase_model: example/Slate-7B\n---\n# Slate-7B-Judge\n\nA reward model that gives a chat response a single "
+        "preference score. It has a regression head on the base model and does not generate text.\n"
+    )
+    forecast = (
+        "---\npipeline_tag: time-series-forecasting\n---\n# Ebb-50M\n\nEbb is a pretrained model that predicts the next "
+        "values of a series from its recent history.\n"
+    )
+    prose_forecast = "# Ebb-50M\n\nEbb is a 50M-parameter forecasting model for hourly sensor series, trained on public datasets.\n"
+    for text in (reward, forecast, prose_forecast):
+        assert _profile(text).system.kind is Kind.CLASSIFIER_EMBEDDING_ASR
+    chat = "---\nbase_model: example/Slate-7B\n---\n# Slate-7B-Chat\n\nAn instruction-tuned chat model for drafting text.\n"
+    assert _profile(chat).system.kind is Kind.TEXT_LLM
+
+
+def test_an_editor_extension_that_runs_the_build_and_iterates_is_a_coding_agent() -> None:
+    agent = (
+        "# Tern\n\nTern is a JetBrains plugin and an autonomous coding agent: it edits the files of your project, runs your "
+        "build and test commands and iterates until the tests pass.\n"
+    )
+    completer = "# Tern\n\nTern is a JetBrains plugin that suggests completions as you type.\n"
+    assert _profile(agent).system.kind is Kind.CODING_AGENT
+    assert _profile(completer).system.kind is Kind.ASSISTANT_APP
+
+
+def test_dropping_a_document_and_asking_questions_about_it_is_an_assistant_app() -> None:
+    text = "# Clausebot\n\nUpload a lease PDF and ask questions about it; answers cite the clauses, using an open 8B chat model.\n"
+    assert _profile(text).system.kind is Kind.ASSISTANT_APP
+
+
+PANEL = """# jury-llm
+
+Send one prompt to a jury of language models: each model sees the others' answers, the models critique one another, and a judge model writes the final answer.
+
+{absence}
+"""
+
+
+def test_a_panel_of_llms_that_critique_one_another_is_multi_agent_and_stated_absences_go_below_the_floor() -> None:
+    """Rubric: score the system as the listing describes it. 'No tools', 'nothing is stored' and 'a single
+    request-response pipeline' pin those factors below a multi-agent framework's floor, quoting the sentence."""
+    absent = _profile(PANEL.format(absence="It is a single request-response pipeline: there are no tools and nothing is stored between prompts."))
+    kind = absent.system.kind
+    assert kind is Kind.MULTI_AGENT_FRAMEWORK
+    assert _value(absent, FactorKey.MULTI_AGENT_INTERACTIONS) >= 0.8
+    for key, most in ((FactorKey.DYNAMIC_TOOL_USE, 0.0), (FactorKey.PERSISTENT_MEMORY, 0.0), (FactorKey.AUTONOMY_OF_ACTION, 0.1), (FactorKey.GOAL_DRIVEN_PLANNING, 0.2)):
+        factor = _factor(absent, key)
+        assert factor.value == most < floor(kind, key)
+        assert factor.status is FactorStatus.STATED and "pipeline" in factor.evidence[0].quote
+    silent = _profile(PANEL.format(absence="Answers are cached for an hour."))
+    assert _value(silent, FactorKey.DYNAMIC_TOOL_USE) == floor(kind, FactorKey.DYNAMIC_TOOL_USE)
+    # A capability the listing states elsewhere wins over a stated absence (the higher, stated value stays).
+    both = _profile(PANEL.format(absence="There are no tools in the default setup.\n\nThe judge model can run shell commands to check code answers."))
+    assert _value(both, FactorKey.DYNAMIC_TOOL_USE) >= 0.8
+
+
+def test_a_negation_ends_at_a_semicolon_and_a_nothing_statement_is_itself_negative() -> None:
+    text = "# Wisp\n\nNo account is needed; it runs shell commands in your repo. Nothing is stored between sessions, not even logs.\n"
+    scan = ScanText(_listing(text))
+    assert scan.find_all(FastPattern.for_rule(r"\bruns? shell commands\b"))
+    assert scan.find_all(FastPattern.for_rule(r"\bnothing is stored between\b"))
+    negated = ScanText(_listing("# Wisp\n\nIt never runs shell commands on its own.\n"))
+    assert not negated.find_all(FastPattern.for_rule(r"\bruns? shell commands\b"))
+
+
+def test_an_assistant_that_remembers_between_conversations_has_persistent_memory() -> None:
+    """Rubric 0.5-0.6: memory across sessions that the system writes; a chat history kept is 0.3-0.4."""
+    remembers = (
+        "# Nook\n\nNook is a personal assistant on your phone. It remembers your family's names, your diet and the "
+        "places you go between conversations.\n"
+    )
+    history = "# Nook\n\nNook is a personal assistant on your phone. Your conversation history is kept on the device.\n"
+    assert _value(_profile(remembers), FactorKey.PERSISTENT_MEMORY) == 0.5
+    assert _value(_profile(history), FactorKey.PERSISTENT_MEMORY) <= 0.4
+
+
+def test_what_an_agent_keeps_for_the_next_run_persists() -> None:
+    for sentence in (
+        "It keeps the mappings it learns in Postgres for the next run.",
+        "Hosts it finds are saved in SQLite, which later engagements reuse.",
+        "Site quirks it learns are saved so the next run is faster.",
+    ):
+        text = f"# Ledgerly\n\nLedgerly is an autonomous agent that reconciles invoices against your books. {sentence}\n"
+        profile = _profile(text)
+        assert profile.system.kind is Kind.AUTONOMOUS_AGENT
+        assert _value(profile, FactorKey.PERSISTENT_MEMORY) >= 0.5, sentence
+
+
+def test_a_browser_agent_logging_in_to_portals_with_keychain_credentials_acts_as_the_user() -> None:
+    text = (
+        "# Formfox\n\nFormfox is a browser agent: it opens a real browser and fills in forms for you. It logs in to your "
+        "bank and insurer portals with credentials stored in your system keychain.\n"
+    )
+    profile = _profile(text)
+    assert profile.system.kind is Kind.BROWSER_OR_COMPUTER_USE_AGENT
+    assert _value(profile, FactorKey.DYNAMIC_IDENTITY) >= 0.7
+
+
+def test_an_agent_that_runs_tools_through_a_shell_with_planner_and_executor_agents() -> None:
+    text = (
+        "# Sentry-9\n\nSentry-9 is an autonomous agent for security audits. A planner agent keeps the list of leads. "
+        "Executor agents run scanners (port scans, fuzzers) through a shell and read what they print.\n"
+    )
+    profile = _profile(text)
+    assert profile.system.kind is Kind.AUTONOMOUS_AGENT
+    assert _value(profile, FactorKey.DYNAMIC_TOOL_USE) >= 0.8
+    assert _value(profile, FactorKey.MULTI_AGENT_INTERACTIONS) >= 0.4

@@ -34,8 +34,14 @@ def assess_factor(
     cap = rules.caps[kind].get(key, 1.0)
     confirm_from = max(base - CONFIRM_MARGIN, CONFIRM_MIN) if key not in _MODEL_PROPERTIES else None
     supported: list[tuple[float, ValueRule, Match]] = []
+    absent: tuple[float, ValueRule, Match] | None = None
     for rule in rules.factor_rules[key]:
         value = rule.value_for(kind)
+        if rule.at_most:
+            if absent is None and value is not None and value < base - EPSILON:
+                hit = next(iter(scan.find_all(rule.pattern, include_code=rule.include_code, limit=1)), None)
+                absent = (value, rule, hit) if hit is not None else None
+            continue
         if value is None or (value <= base and (confirm_from is None or value < confirm_from - EPSILON)):
             continue
         hit = next((h for h in scan.find_all(rule.pattern, include_code=rule.include_code, limit=3) if (used or {}).get(h.quote, 0) < MAX_FACTORS_PER_QUOTE), None)
@@ -44,6 +50,17 @@ def assess_factor(
     # Highest value first; ties keep the YAML order (sorted is stable), so output is deterministic.
     supported.sort(key=lambda s: -s[0])
     name = FACTOR_NAMES[key]
+    if absent is not None and not any(v > base + EPSILON for v, _, _ in supported):
+        value, rule, hit = absent
+        return FactorAssessment(
+            key=key,
+            name=name,
+            value=_snap(value),
+            status=FactorStatus.STATED,
+            rationale=f"{rule.rationale[:1].upper()}{rule.rationale[1:]}, below the typical value for {kind_phrase(kind, with_art=True)} ({base:.1f}).",
+            evidence=[hit.evidence()],
+            floor_applied=False,
+        )
     if not supported or supported[0][0] < base - CONFIRM_MARGIN - EPSILON:
         return FactorAssessment(
             key=key,

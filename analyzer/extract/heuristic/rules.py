@@ -56,6 +56,9 @@ class ValueRule(NamedTuple):
     values: dict[Kind, float | None]
     include_code: bool
     rationale: str
+    # A stated absence ("there are no tools", "nothing is stored between questions"): the value is at most
+    # this, below the kind's floor, unless another rule finds the capability stated.
+    at_most: bool = False
 
     def value_for(self, kind: Kind) -> float | None:
         return self.values.get(kind)
@@ -222,6 +225,7 @@ def load_rules() -> Rules:
                 values=_resolve_values(e["value"], groups, f"factors.{key.value}.{e['id']}"),
                 include_code=bool(e.get("code", False)),
                 rationale=str(e["rationale"]),
+                at_most=bool(e.get("at_most", False)),
             )
             for e in entries
         )

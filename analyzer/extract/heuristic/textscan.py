@@ -34,19 +34,20 @@ _NEGATION_MARK = regexcache.compile(r"[❌✗✘🚫]|:x:")
 # "Official Website" or a URL containing "/datasets/" is no statement about the system.
 # Bracket classes exclude their opening bracket so an unclosed "![" or "](" costs linear time.
 _NOT_PROSE = regexcache.compile(r"!\[[^\[\]\n]*\](?:\([^()\n]*\))?|\]\([^()\n]*\)|https?://[^\s)>\]]+|\]\[[^\[\]\n]*\]|<[A-Za-z!/][^<>]{0,800}>")
-# "no-code", "no-ops" and "not only ... but" are not negations of what follows. A comparison ("Unlike
+# "no-code", "no-ops" and "not only ... but" are not negations of what follows, and a negation does not
+# reach past a semicolon ("There is no tool use; each query is answered independently"). A comparison ("Unlike
 # agents that run commands on their own, X only suggests them", "instead of editing files") describes
 # something else up to the end of its clause.
 # A relative clause about other systems ("any agent that supports MCP, including coding agents that run
 # shell commands") describes those systems, not this one.
 _NEGATION_BEFORE = regexcache.compile(
-    r"\b(?:not(?! only\b)|n't|cannot|no(?!-)|without|never|lacks?)\b[^.\n|]{0,40}$|\b(?:unlike|instead of|rather than|compared (?:to|with)|as opposed to)\b[^.\n|,;:]{0,60}$"
+    r"\b(?:not(?! only\b)|n't|cannot|no(?!-)|without|never|lacks?)\b[^.\n|;]{0,40}$|\b(?:unlike|instead of|rather than|compared (?:to|with)|as opposed to)\b[^.\n|,;:]{0,60}$"
     r"|\b(?:including|such as|like|any|other)\b[^.\n|;:]{0,50}\b(?:agents?|clients?|assistants?|apps|IDEs|editors|hosts) (?:that|which|who)\b[^.\n|;:]{0,60}$",
     re.IGNORECASE,
 )
 # A match that is itself a negative statement ("never executes code", a rule for a stated "no") is not
 # cancelled by another negation before it ("cannot fill forms and never executes code").
-_NEGATIVE_MATCH = regexcache.compile(r"(?:not|never|cannot|can't|no|without|(?:does|do|will|is|are|wo|ca)n't|(?:does|do|will|is|are) not)\b")
+_NEGATIVE_MATCH = regexcache.compile(r"(?:not|never|nothing|cannot|can't|no|without|(?:does|do|will|is|are|wo|ca)n't|(?:does|do|will|is|are) not)\b")
 _NEGATION_WINDOW = 130  # characters before a match that the negation and other-system cues look at
 # A plan is not a feature: an unchecked task-list item ("- [ ] browser control") or a roadmap section,
 # except its ticked items ("[x] usage examples"), which are done.
