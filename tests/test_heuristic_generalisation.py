@@ -612,3 +612,30 @@ def test_an_agent_that_runs_tools_through_a_shell_with_planner_and_executor_agen
     assert profile.system.kind is Kind.AUTONOMOUS_AGENT
     assert _value(profile, FactorKey.DYNAMIC_TOOL_USE) >= 0.8
     assert _value(profile, FactorKey.MULTI_AGENT_INTERACTIONS) >= 0.4
+
+
+def test_a_dataset_or_benchmark_card_is_a_failed_extraction_that_says_why() -> None:
+    """Rows of agent trajectories are no system's capabilities: 'unknown / failed' with the reason, not a score."""
+    prose = "# ToolRuns-50k\n\nA dataset of 50k agent runs: each row has a goal, the shell commands an agent ran and the outcome.\n"
+    front = "---\ntask_categories: [text-generation]\nsize_categories: [10K<n<100K]\n---\n# ToolRuns-50k\n\nRows of agent runs with the commands they ran.\n"
+    for text in (prose, front):
+        result = HeuristicExtractor().extract(_listing(text))
+        assert result.profile is None and result.outcome.status != "ok"
+        assert "dataset or benchmark" in (result.outcome.error or "")
+    assert "A dataset of 50k agent runs" in (HeuristicExtractor().extract(_listing(prose)).outcome.error or "")
+    model = "---\npipeline_tag: text-generation\n---\n# Runner-7B\n\nA 7B model fine-tuned on a dataset of 50k agent runs.\n"
+    both = "# Runner\n\nAn open dataset and model for agents that run shell commands.\n"
+    assert _profile(model).system.kind is Kind.TEXT_LLM
+    assert HeuristicExtractor().extract(_listing(both)).profile is not None
+
+
+def test_a_readme_that_is_mostly_setup_steps_does_not_read_as_what_it_configures() -> None:
+    """'Set the embedding model to use' in a Configuration section names a dependency; a sentence in a setup
+    section weighs half and is never the tagline, so a README of install steps is an honest 'unknown'."""
+    text = (
+        "# quickfind\n\n## Installation\n```bash\ncargo install quickfind\n```\n\n## Configuration\nSet `QF_MODEL` to the "
+        "embedding model to use. Run `quickfind index .` once, then `quickfind \"date parsing\"` to search your codebase by meaning.\n"
+    )
+    assert _profile(text).system.kind is Kind.UNKNOWN
+    described = "# quickfind\n\nquickfind is a sentence embedding model for code search.\n\n## Installation\nRun `pip install quickfind`.\n"
+    assert _profile(described).system.kind is Kind.CLASSIFIER_EMBEDDING_ASR

@@ -60,10 +60,15 @@ class HeuristicExtractor:
                 decision = detect_kind(scan, self.rules)
                 language = detect_language(listing.text)
                 warnings = detect_injection(listing)
-                if decision.catalogue:
-                    # Its items are other projects' capabilities: scoring them as this system's would be untrue.
+                if decision.catalogue or decision.dataset:
+                    # A list's items are other projects' capabilities, a dataset's rows (agent trajectories, tool
+                    # calls) no system's: scoring them as this listing's would be untrue.
                     said = f" ('{decision.evidence[0].quote[:120]}')" if decision.evidence else ""
-                    error = f"the listing describes itself as a list of other projects{said}, not one system, so there is nothing to score; analyse the listing of the project you mean"
+                    error = (
+                        f"the listing describes itself as a list of other projects{said}, not one system, so there is nothing to score; analyse the listing of the project you mean"
+                        if decision.catalogue
+                        else f"the listing describes a dataset or benchmark{said}, not a model or agent that runs, so there is nothing to score; analyse the listing of a model trained on it or of a system that uses it"
+                    )
                     return failed_result(PROVIDER, error, warnings=warnings, prompt_version=RULES_VERSION, latency_seconds=round(time.perf_counter() - started, 6))
                 if language.mostly_foreign:
                     warnings.append(foreign_language_warning(language))

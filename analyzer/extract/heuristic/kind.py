@@ -47,11 +47,29 @@ _CATALOGUE_TITLE = regexcache.compile(r"^\W*awesome[- ]", re.IGNORECASE)
 _CATALOGUE_QUOTE = FastPattern.for_rule(r"\b(?:curated|awesome|hand-picked) " + _CATALOGUE_NOUNS + r"\b|\b" + _CATALOGUE_NOUNS + r" of (?:\w+ ){0,4}(?:tools|projects|resources|papers|repositories|apps|agents|models|servers|links|frameworks|libraries)\b")
 
 
+# A dataset or benchmark card ("A dataset of 300k agent trajectories", "X is a benchmark for ...", HF dataset
+# front matter) describes data, not a system that runs: what its rows show agents doing is not its own.
+_DATASET_DEFINITION = regexcache.compile(
+    r"^(?:(?:is|are) )?(?:an?|the|this|our) (?:[\w-]+ ){0,3}(?:dataset|corpus|benchmark)s?\b(?!-)(?! (?:card|loader|results?|scores?)\b)(?! (?:and|&|with) (?:an? |the )?(?:models?|code|tools?|agents?|baselines?)\b)",
+    re.IGNORECASE,
+)
+_DATASET_KEYS = ("task_categories", "dataset_info", "size_categories")  # the first present is quoted
+_MODEL_KEYS = frozenset({"pipeline_tag", "library_name", "base_model", "base_model.0", "model_name"})
+# Sections that say how to install, configure or cite a system, not what it is: a sentence there ("Set the
+# embedding model to use", "Run it to search your codebase") weighs half and is never the opening.
+_SETUP_SECTION = regexcache.compile(
+    r"^\W*(?:install\w*|set ?up\b|requirements|prerequisites|configur\w+|build\w*(?: from source)?\b|from source|troubleshoot\w*|licen[cs]e|citation|cite\b|contribut\w+|acknowledg\w+)",
+    re.IGNORECASE,
+)
+SETUP_WEIGHT = 0.5
+
+
 class KindDecision(NamedTuple):
     kind: Kind
     scores: dict[Kind, float]
     evidence: list[Evidence]
     catalogue: bool = False  # the listing is a list of other projects, not one system
+    dataset: bool = False  # the listing describes a dataset or benchmark, not a system
 
 
 _NOT_WORDS = regexcache.compile(r"!\[[^\[\]\n]*\]\([^()\n]*\)|\]\([^()\n]*\)|\]\[[^\[\]\n]*\]|https?://\S+|&\w+;")  # linear: see textscan
@@ -81,11 +99,16 @@ def detect_kind(scan: ScanText, rules: Rules) -> KindDecision:
     if intro is not None:
         lead.append((intro.start(), intro.end() + lead_end(scan.prose[intro.end() :], rules.lead_chars)))
     title = scan.listing.title
-    definitions = [m.group(0) for a, b in lead for m in _DEFINITION.finditer(scan.prose, a, b)][:MAX_DEFINITIONS]
-    definitions += [t for t in taglines(scan.prose, cutoff) if not any(t in d or d in t for d in definitions)]
+    defined = [(m.start(), m.group(0)) for a, b in lead for m in _DEFINITION.finditer(scan.prose, a, b) if not _in_setup(scan, m.start())][:MAX_DEFINITIONS]
+    opening = [(at, t) for at, t in taglines(scan.prose, cutoff) if not _in_setup(scan, at)]
+    defined += [(at, t) for at, t in opening if not any(t in d or d in t for _, d in defined)]
+    definitions = [d for _, d in defined]
     if (title and _CATALOGUE_TITLE.search(title)) or any(_CATALOGUE_DEFINITION.search(d) for d in definitions):
         hit = scan.first(_CATALOGUE_QUOTE)
         return KindDecision(Kind.UNKNOWN, scores, [hit.evidence()] if hit is not None and hit.start < cutoff else [], catalogue=True)
+    dataset = _dataset_evidence(scan, opening + defined)
+    if dataset is not None:
+        return KindDecision(Kind.UNKNOWN, scores, [dataset], dataset=True)
     for rule in rules.kind_rules:
         if title and rule.pattern.search(title):
             scores[rule.kind] += rule.weight * rules.title_multiplier
@@ -93,8 +116,10 @@ def detect_kind(scan: ScanText, rules: Rules) -> KindDecision:
             if rule.pattern.search(sentence):
                 scores[rule.kind] += rule.weight * rules.definition_multiplier
         for hit in scan.find_all(rule.pattern, include_code=rule.include_code, limit=MAX_HITS_PER_RULE, end=rules.kind_scan_chars):
-            in_lead = any(a <= hit.start < b for a, b in lead)
-            gain = rule.weight * (rules.lead_multiplier if in_lead else 1.0)
+            if _in_setup(scan, hit.start) and scan.unit_at(hit.start) is not None:  # prose of a setup section (code cues keep their weight)
+                gain = rule.weight * SETUP_WEIGHT
+            else:
+                gain = rule.weight * (rules.lead_multiplier if any(a <= hit.start < b for a, b in lead) else 1.0)
             scores[rule.kind] += gain
             if gain > best_hit.get(rule.kind, (0.0, None))[0]:  # type: ignore[comparison-overlap]
                 best_hit[rule.kind] = (gain, hit.evidence())
@@ -130,19 +155,36 @@ def detect_kind(scan: ScanText, rules: Rules) -> KindDecision:
     return KindDecision(kind, scores, evidence)
 
 
-def taglines(prose: str, cutoff: int) -> list[str]:
-    """The first sentences of readable prose in the lead (headings, lists and quotes skipped)."""
+def _in_setup(scan: ScanText, offset: int) -> bool:
+    return _SETUP_SECTION.match(scan.location(offset)) is not None
+
+
+def _dataset_evidence(scan: ScanText, defined: list[tuple[int, str]]) -> Evidence | None:
+    """The quote that shows the listing is a dataset or benchmark card, or None."""
+    keys = {f.key.lower(): f for f in scan.listing.metadata}
+    if keys.keys() & _MODEL_KEYS:
+        return None
+    for at, sentence in defined:
+        if _DATASET_DEFINITION.search(sentence):
+            return Evidence(quote=scan.text[at : at + len(sentence)], location=scan.location(at), verified=True)
+    key = next((k for k in _DATASET_KEYS if k in keys), None)
+    return None if key is None else metadata_evidence(scan.listing, keys[key].key, keys[key].value)
+
+
+def taglines(prose: str, cutoff: int) -> list[tuple[int, str]]:
+    """The first sentences of readable prose in the lead (headings, lists and quotes skipped), with their offsets."""
     # Bounded: a lead with no spaces ends only at the end of the text, and the sentence pattern looks
     # up to 240 characters ahead from every position.
     readable = _NOT_WORDS.sub(lambda m: " " * len(m.group(0)), prose[: min(cutoff, MAX_TAGLINE_SCAN)])
-    out: list[str] = []
+    out: list[tuple[int, str]] = []
     for m in _TAGLINE_SENTENCE.finditer(readable):
         sentence = m.group(0).strip()
         line_start = readable.rfind("\n", 0, m.start()) + 1
         if readable[line_start : m.start()].strip(" \t*_"):
             continue  # inside a heading, list item or table row, not a tagline
         if len(sentence.split()) >= 3:
-            out.append(prose[m.start() : m.end()].strip())
+            raw = prose[m.start() : m.end()]
+            out.append((m.start() + len(raw) - len(raw.lstrip()), raw.strip()))
         if len(out) >= MAX_TAGLINES:
             break
     return out
