@@ -38,6 +38,7 @@ from analyzer.extract.heuristic.exposure import (  # noqa: E402
     ExposureRules,
     PhraseRule,
     accepted_hits,
+    candidate_hits,
     find_exposure,
     load_exposure_rules,
     rejection,
@@ -226,7 +227,7 @@ def explain(sample: Sample, rules: ExposureRules) -> None:
     for rule in rules.all_rules():
         if not rule.applies_to(sample.kind):
             continue
-        for hit in sample.scan.find_all(rule.pattern, include_code=rule.include_code, limit=5):
+        for hit in candidate_hits(sample.scan, rule, 5):
             why = rejection(sample.scan, hit, rule, rules.cues, sample.blocked, sample.name)
             if why:
                 print(f"   rejected {rule.target}/{rule.polarity}/{rule.id}: {why}: {hit.quote[:120]!r}")

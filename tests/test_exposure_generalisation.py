@@ -142,3 +142,59 @@ def test_an_implication_must_name_two_facts_and_rules_of_its_source() -> None:
         parse_rules({**raw, "implied": [{"fact": "uses_credentials", "from": "uses_credentials"}]})
     with pytest.raises(ConfigError):
         parse_rules({**raw, "implied": [{"fact": "uses_credentials", "from": "acts_on_external_systems", "unless_rules": ["no_such_rule"]}]})
+
+
+def test_a_one_click_deploy_button_documents_a_network_service() -> None:
+    button = "[![Deploy to Cloudrun](https://example.com/button.svg)](https://example.com/new)\n\nA small model that tags bird songs."
+    found = _found(button, Kind.CLASSIFIER_EMBEDDING_ASR)
+    assert found.facts["network_service"].value == YES
+    assert found.facts["network_service"].evidence[0].quote == "Deploy to Cloudrun"
+    badge = "[![Downloads](https://example.com/dl.svg)](https://example.com/stats)\n\nA small model that tags bird songs."
+    assert _facts(badge, Kind.CLASSIFIER_EMBEDDING_ASR)["network_service"] == NOT_STATED
+
+
+def test_advice_to_run_it_in_a_vm_is_not_the_system_running_code_there() -> None:
+    advice = _found("Wren manages your dotfiles. Run it in a VM or a throwaway container.", Kind.AUTONOMOUS_AGENT)
+    assert advice.facts["executes_code"].value == NOT_STATED
+    shell = _found("Wren has full access to your shell. Run it in a VM or a throwaway container.", Kind.AUTONOMOUS_AGENT)
+    assert shell.facts["executes_code"].value == YES and "full access" in shell.facts["executes_code"].evidence[0].quote
+
+
+def test_a_comparison_row_mixing_yes_and_partial_names_no_column() -> None:
+    table = "Wren keeps your notes.\n\n| Feature | Wren | Other | Third |\n|---|---|---|---|\n| Works offline | Yes | Yes | Partial |\n"
+    assert _facts(table, Kind.ASSISTANT_APP)["network_service"] == NOT_STATED
+    assert _facts("Wren keeps your notes. It works fully offline.", Kind.ASSISTANT_APP)["network_service"] == NO
+
+
+def test_tasks_in_a_tracker_merges_releases_uploads_and_rows_change_outside_state() -> None:
+    for body in (
+        "Wren creates a task in your project board for every failed job.",
+        "When the checks pass Wren merges the pull request and tags a release.",
+        "Wren publishes the package to the registry.",
+        "Wren finds idle virtual machines and deletes them.",
+        "Wren uploads the nightly results to a storage bucket.",
+        "Wren appends a summary row to the shared spreadsheet.",
+        "Wren adds the cheapest match to your cart and checks out with your saved card.",
+        "Wren places outbound calls to make restaurant reservations.",
+    ):
+        assert _facts(body)["acts_on_external_systems"] == YES, body
+    # The planning loop's own task list is no outside system.
+    assert _facts("Wren creates new tasks from the result of the last one.")["acts_on_external_systems"] == NOT_STATED
+
+
+def test_a_drafting_assistant_that_never_sends_does_not_act() -> None:
+    found = _facts("Wren reads your inbox and drafts replies. It never sends anything; you send drafts yourself.", Kind.ASSISTANT_APP)
+    assert found["acts_on_external_systems"] == NO and found["processes_untrusted_content"] == YES
+    privacy = _facts("Wren drafts replies. It never sends messages to third-party servers.", Kind.ASSISTANT_APP)
+    assert privacy["acts_on_external_systems"] == NOT_STATED
+
+
+def test_waiting_for_a_keypress_before_each_command_is_a_default_gate() -> None:
+    body = "Wren shows you each command it wants to run and waits for you to press y before anything executes."
+    assert _facts(body, Kind.CODING_AGENT)["human_approval_required"] == YES
+    assert MitigationKind.APPROVAL_GATE in _mitigations(body, Kind.CODING_AGENT)
+
+
+def test_dry_run_by_default_is_read_only_and_scoped_tokens_are_access_control() -> None:
+    assert MitigationKind.READ_ONLY in _mitigations("Wren deletes stale disks. It runs in dry-run mode by default until you pass `--apply`.")
+    assert MitigationKind.ACCESS_CONTROL in _mitigations("Wren files tasks for you. Tokens are scoped to the projects you pick.")

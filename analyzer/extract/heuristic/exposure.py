@@ -55,6 +55,7 @@ class PhraseRule(NamedTuple):
     include_code: bool
     kinds: frozenset[Kind] | None  # None: every kind
     default_only: bool  # the statement must be a default, not an optional mode
+    badge: bool = False  # searched in the alt text of button images ("[![Deploy on X](button.svg)](...)")
 
     def applies_to(self, kind: Kind) -> bool:
         return self.kinds is None or kind in self.kinds
@@ -201,6 +202,7 @@ def _rule(item: dict, target: str, polarity: str, groups: dict[str, list[str]], 
         include_code=bool(item.get("code", False)),
         kinds=_kinds(item, groups, where),
         default_only=bool(item.get("default_only", False)),
+        badge=bool(item.get("badge", False)),
     )
 
 
@@ -324,16 +326,20 @@ _BOLD_LEAD = regexcache.compile(r"[\s>*\-+]*\*\*([A-Z][\w.+-]*(?: [A-Z][\w.+-]*)
 
 
 _CELL_NO = regexcache.compile(r"^(?:no|none|n/a|[❌✗✘✖]|:x:)$")
+_CELL_PARTIAL = regexcache.compile(r"^(?:partial(?:ly)?|limited|some|⚠️?|~)(?:\b.*)?$")
 _CELL_YES = regexcache.compile(r"^(?:yes|[✅✓✔]|:white_check_mark:|:heavy_check_mark:)$")
 
 
 def _comparison_row(text: str) -> bool:
-    """A table row ("Sandboxed execution | Yes | Yes | **No**") whose value cells mix yes and no."""
+    """A table row ("Sandboxed execution | Yes | Yes | **No**", "Works offline | Yes | Partial") whose value
+    cells mix yes, no and partial."""
     if "|" not in text:
         return False
     cells = [re.sub(r"[*_`\s]+", " ", c).strip().lower() for c in text.strip().strip("|").split("|")]
     values = cells[1:]
-    return len(values) >= 2 and any(_CELL_NO.match(c) for c in values) and any(_CELL_YES.match(c) for c in values)
+    kinds = {"no" if _CELL_NO.match(c) else "yes" if _CELL_YES.match(c) else "partial" if _CELL_PARTIAL.match(c) else None for c in values}
+    kinds.discard(None)
+    return len(values) >= 2 and len(kinds) > 1
 
 
 def rejection(
@@ -365,6 +371,9 @@ def rejection(
         opening = _LEAD_MARKUP.sub("", s.clause).lstrip()
         if rule.polarity == YES and cues.user_action.search(opening):
             return "the user is the subject"
+        # "Run it in a VM or a throwaway container": the user's deployment, not what the system does.
+        if rule.polarity == YES and cues.advice.search(opening):
+            return "advice to the user, not what the system does"
         # The setup step is the part of the sentence holding the match: "Paste your API keys into the
         # settings page; it stores them in the OS keychain" goes on to say what the system does.
         if cues.setup_instruction.search(_LEAD_MARKUP.sub("", _part(s)).lstrip()):
@@ -382,9 +391,25 @@ def rejection(
     return None
 
 
+def candidate_hits(scan: ScanText, rule: PhraseRule, limit: int) -> list[Match]:
+    """The rule's matches before the sentence logic. A badge rule's pattern starts at a button image's
+    "![" and its quote is the alt text: a one-click deploy button is a documented way to serve, though a
+    row of badges is no prose (ScanText skips it)."""
+    if not rule.badge:
+        return scan.find_all(rule.pattern, include_code=rule.include_code, limit=limit)
+    out = []
+    text = scan.text
+    for start, end in rule.pattern.spans(scan.prose_lower, limit=limit):
+        close = text.find("]", start, end + 1)
+        if not text.startswith("![", start) or close < 0:
+            continue
+        out.append(Match(start + 2, close, text[start + 2 : close], scan.location(start), start + 2))
+    return out
+
+
 def accepted_hits(scan: ScanText, rule: PhraseRule, cues: Cues, blocked: Sequence[tuple[int, int]], name: str | None = None) -> list[Match]:
     """The rule's matches that survive the sentence logic, in reading order."""
-    hits = scan.find_all(rule.pattern, include_code=rule.include_code, limit=_HITS_PER_RULE)
+    hits = candidate_hits(scan, rule, _HITS_PER_RULE)
     return [h for h in hits if rejection(scan, h, rule, cues, blocked, name) is None]
 
 
@@ -473,6 +498,7 @@ __all__ = [
     "MitigationFinding",
     "PhraseRule",
     "accepted_hits",
+    "candidate_hits",
     "find_exposure",
     "load_exposure_rules",
     "parse_rules",
