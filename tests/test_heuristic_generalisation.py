@@ -639,3 +639,35 @@ def test_a_readme_that_is_mostly_setup_steps_does_not_read_as_what_it_configures
     assert _profile(text).system.kind is Kind.UNKNOWN
     described = "# quickfind\n\nquickfind is a sentence embedding model for code search.\n\n## Installation\nRun `pip install quickfind`.\n"
     assert _profile(described).system.kind is Kind.CLASSIFIER_EMBEDDING_ASR
+
+
+def test_a_long_readme_that_says_what_it_does_only_in_a_late_section_still_gets_its_kind() -> None:
+    """History, install steps and a long changelog first: the kind comes from the late 'What X does' section."""
+    changelog = "".join(f"- **0.{v}.0**: faster start-up, fixed a crash on long titles and updated translations.\n" for v in range(400))
+    text = (
+        "# Clerkly\n\nClerkly began as a side project and is now maintained by volunteers.\n\n## Changelog\n\n" + changelog
+        + "\n## What Clerkly does\n\nClerkly is a browser agent for paperwork: it opens a real browser, navigates the sites and fills in the forms.\n"
+    )
+    assert len(text) > load_rules().kind_scan_chars
+    assert _profile(text).system.kind is Kind.BROWSER_OR_COMPUTER_USE_AGENT
+
+
+def test_setup_sections_give_no_summary_sentence_and_small_statements_of_scope() -> None:
+    setup = "# tessel\n\n## Requirements\n- A CUDA 12 GPU with 16 GB of memory for the fast path\n\n## Install\nRun the installer and restart your shell.\n"
+    assert "GPU" not in _profile(setup).system.summary
+    app = "# Leasebot\n\nUpload a lease PDF and ask questions about it. Files are deleted when you close the tab.\n"
+    profile = _profile(app)
+    assert profile.system.kind is Kind.ASSISTANT_APP
+    assert _value(profile, FactorKey.PERSISTENT_MEMORY) == 0.0 < floor(Kind.ASSISTANT_APP, FactorKey.PERSISTENT_MEMORY)
+    home = (
+        "# Hob\n\nHob is a voice assistant for the home. It switches lights and sets the heating through the home hub's API "
+        "with a long-lived access token you create for it.\n"
+    )
+    assert _value(_profile(home), FactorKey.DYNAMIC_IDENTITY) >= 0.3
+
+
+def test_a_quantised_re_upload_reads_as_a_language_model_in_either_spelling() -> None:
+    rules = load_rules()
+    for word in ("quantised", "quantized"):
+        scores = detect_kind(ScanText(_listing(f"# Marlin-AWQ\n\nA 4-bit {word} build of Marlin-14B-Chat.\n")), rules).scores
+        assert scores[Kind.TEXT_LLM] > scores[Kind.IMAGE_VIDEO_AUDIO_MODEL], word

@@ -28,7 +28,7 @@ MAX_TAGLINES = 2
 MAX_TAGLINE_SCAN = 20_000
 # A README that opens with news or benchmarks still defines itself in its "Introduction" section.
 _INTRO_HEADING = regexcache.compile(
-    r"^#{1,4}[ \t]+[^\n]{0,6}(?:introduction|overview|about|what is|what can|model (?:details|information|summary|description)|description)\b[^\n]*$",
+    r"^#{1,4}[ \t]+[^\n]{0,6}(?:introduction|overview|about|what (?:[\w-]+ ){0,2}(?:is|does|can)|model (?:details|information|summary|description)|description)\b[^\n]*$",
     re.IGNORECASE | re.MULTILINE,
 )
 
@@ -55,12 +55,7 @@ _DATASET_DEFINITION = regexcache.compile(
 )
 _DATASET_KEYS = ("task_categories", "dataset_info", "size_categories")  # the first present is quoted
 _MODEL_KEYS = frozenset({"pipeline_tag", "library_name", "base_model", "base_model.0", "model_name"})
-# Sections that say how to install, configure or cite a system, not what it is: a sentence there ("Set the
-# embedding model to use", "Run it to search your codebase") weighs half and is never the opening.
-_SETUP_SECTION = regexcache.compile(
-    r"^\W*(?:install\w*|set ?up\b|requirements|prerequisites|configur\w+|build\w*(?: from source)?\b|from source|troubleshoot\w*|licen[cs]e|citation|cite\b|contribut\w+|acknowledg\w+)",
-    re.IGNORECASE,
-)
+# A sentence in a setup section (textscan.SETUP_SECTION) weighs this much for the kind and is never the opening.
 SETUP_WEIGHT = 0.5
 
 
@@ -91,6 +86,15 @@ def lead_end(prose: str, chars: int) -> int:
 
 
 def detect_kind(scan: ScanText, rules: Rules) -> KindDecision:
+    decision = _detect(scan, rules, rules.kind_scan_chars)
+    if decision.kind is Kind.UNKNOWN and not (decision.catalogue or decision.dataset) and len(scan.prose) > rules.kind_scan_chars:
+        # A long README whose opening is history, install steps and a changelog says what the system does in a
+        # late section: read it all (only then, so long listings that do define themselves early stay fast).
+        decision = _detect(scan, rules, None)
+    return decision
+
+
+def _detect(scan: ScanText, rules: Rules, end: int | None) -> KindDecision:
     scores: dict[Kind, float] = {k: 0.0 for k in Kind}
     best_hit: dict[Kind, tuple[float, Evidence]] = {}
     cutoff = lead_end(scan.prose, rules.lead_chars)
@@ -99,8 +103,8 @@ def detect_kind(scan: ScanText, rules: Rules) -> KindDecision:
     if intro is not None:
         lead.append((intro.start(), intro.end() + lead_end(scan.prose[intro.end() :], rules.lead_chars)))
     title = scan.listing.title
-    defined = [(m.start(), m.group(0)) for a, b in lead for m in _DEFINITION.finditer(scan.prose, a, b) if not _in_setup(scan, m.start())][:MAX_DEFINITIONS]
-    opening = [(at, t) for at, t in taglines(scan.prose, cutoff) if not _in_setup(scan, at)]
+    defined = [(m.start(), m.group(0)) for a, b in lead for m in _DEFINITION.finditer(scan.prose, a, b) if not scan.in_setup(m.start())][:MAX_DEFINITIONS]
+    opening = [(at, t) for at, t in taglines(scan.prose, cutoff) if not scan.in_setup(at)]
     defined += [(at, t) for at, t in opening if not any(t in d or d in t for _, d in defined)]
     definitions = [d for _, d in defined]
     if (title and _CATALOGUE_TITLE.search(title)) or any(_CATALOGUE_DEFINITION.search(d) for d in definitions):
@@ -115,8 +119,8 @@ def detect_kind(scan: ScanText, rules: Rules) -> KindDecision:
         for sentence in definitions:
             if rule.pattern.search(sentence):
                 scores[rule.kind] += rule.weight * rules.definition_multiplier
-        for hit in scan.find_all(rule.pattern, include_code=rule.include_code, limit=MAX_HITS_PER_RULE, end=rules.kind_scan_chars):
-            if _in_setup(scan, hit.start) and scan.unit_at(hit.start) is not None:  # prose of a setup section (code cues keep their weight)
+        for hit in scan.find_all(rule.pattern, include_code=rule.include_code, limit=MAX_HITS_PER_RULE, end=end):
+            if scan.in_setup(hit.start) and scan.unit_at(hit.start) is not None:  # prose of a setup section (code cues keep their weight)
                 gain = rule.weight * SETUP_WEIGHT
             else:
                 gain = rule.weight * (rules.lead_multiplier if any(a <= hit.start < b for a, b in lead) else 1.0)
@@ -153,10 +157,6 @@ def detect_kind(scan: ScanText, rules: Rules) -> KindDecision:
             break
     evidence = [best_hit[kind][1]] if kind in best_hit else []
     return KindDecision(kind, scores, evidence)
-
-
-def _in_setup(scan: ScanText, offset: int) -> bool:
-    return _SETUP_SECTION.match(scan.location(offset)) is not None
 
 
 def _dataset_evidence(scan: ScanText, defined: list[tuple[int, str]]) -> Evidence | None:

@@ -97,7 +97,7 @@ def _lead_sentences(scan: ScanText) -> list[str]:
     for unit in scan.units[:LEAD_UNITS]:
         if unit.start > LEAD_CHARS:
             break
-        if unit.kind not in ("sentence", "item", "quote"):
+        if unit.kind not in ("sentence", "item", "quote") or scan.in_setup(unit.start):
             continue
         raw = scan.text[unit.start : unit.end]
         text = display_quote(raw).strip(" -–—·")

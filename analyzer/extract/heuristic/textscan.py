@@ -53,6 +53,12 @@ _NEGATION_WINDOW = 130  # characters before a match that the negation and other-
 # except its ticked items ("[x] usage examples"), which are done.
 _PLANNED_ITEM = regexcache.compile(r"^[ \t]*(?:(?:[-*+]|\d+[.)])[ \t]+)?\[ \][ \t]", re.MULTILINE)
 _DONE_ITEM = regexcache.compile(r"^[ \t]*(?:(?:[-*+]|\d+[.)])[ \t]+)?\[[xX]\][ \t]", re.MULTILINE)
+# Sections that say how to install, configure or cite a system, not what it is ("Set the embedding model to
+# use", "A CUDA GPU with 16 GB"): their sentences do not define the system (kind, tagline, summary).
+SETUP_SECTION = regexcache.compile(
+    r"^\W*(?:install\w*|set ?up\b|requirements|prerequisites|configur\w+|build\w*(?: from source)?\b|from source|troubleshoot\w*|licen[cs]e|citation|cite\b|contribut\w+|acknowledg\w+)",
+    re.IGNORECASE,
+)
 _PLANNED_SECTION = regexcache.compile(r"\b(?:roadmap|coming soon|planned features|future (?:work|plans|features)|todo|wish ?list)\b", re.IGNORECASE)
 
 
@@ -172,6 +178,10 @@ class ScanText:
         if i < 0:
             return "(top of listing)"
         return self._heading_names[i][:200] or "(untitled section)"
+
+    def in_setup(self, offset: int) -> bool:
+        """True in an installation / configuration / requirements / licence / citation section."""
+        return SETUP_SECTION.match(self.location(offset)) is not None
 
     def find_all(self, pattern: FastPattern, *, include_code: bool = False, limit: int = 50, end: int | None = None) -> list[Match]:
         """Matches in reading order (at most `limit`, starting before `end`), skipping non-prose and negated ones."""
