@@ -54,6 +54,9 @@ def _expected(source: str, lowered: str, start: int = 0, end: int | None = None)
 @example(r"\bagent\b|\bagents\b", "agents agent agentic")
 @example(r"\b-x", "-x a -x")  # a boundary before a non-word character at offset 0 is not a boundary
 @example(r"\bc\+\+\b", "c++ c++x")  # a trailing \b after a non-word character
+# Occurrences of a literal inside words ("re" in "agentre") are skipped unless some branch may start there.
+@example(r"\bre\b|\bre-agent|re_x", "are re-agent agentre re re_x")
+@example(r"\b\.b|\ba\.b", "a.b .b x.b")  # a literal starting with a non-word character
 def test_matches_exactly_like_re(source: str, text: str) -> None:
     lowered = lower_same_length(text)
     assert list(FastPattern(source).spans(lowered)) == _expected(source, lowered)

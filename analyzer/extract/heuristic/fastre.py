@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 import sys
 from collections.abc import Iterable, Iterator
+from heapq import heapify, heappop, heappush
 from typing import Any
 
 from analyzer import regexcache
@@ -315,7 +316,7 @@ class FastPattern:
     listing, and compiling all of them up front was most of the heuristic's start-up.
     """
 
-    __slots__ = ("_body", "_branches", "_by_literal", "_regex", "literals", "source")
+    __slots__ = ("_body", "_bounded", "_branches", "_by_literal", "_regex", "literals", "source")
 
     def __init__(self, source: str, plan: Plan | None = None) -> None:
         self.source = source
@@ -341,10 +342,19 @@ class FastPattern:
                 for lit in branch.literals:
                     by_literal[index[lit]].append(b)
             self._by_literal: tuple[tuple[int, ...], ...] = tuple(map(tuple, by_literal))
+            # A literal whose branches all start with `\\b` can only start a match where `\\b` holds:
+            # its other occurrences ("ai" in "chain") are skipped as they are found. None: no such need;
+            # else whether the literal's first character is a word character (then `\\b` there means
+            # the character before it is not one, and the reverse).
+            self._bounded: tuple[bool | None, ...] = tuple(
+                _is_word(lit[0]) if all(self._branches[b].leading_boundary for b in by_literal[i]) else None
+                for i, lit in enumerate(self.literals)
+            )
         else:  # some branch can start anywhere: the whole pattern is searched as one regex, compiled now
             self._branches = ()
             self.literals = ()
             self._by_literal = ()
+            self._bounded = ()
             self._regex = regexcache.compile(lowered, _FLAGS)
 
     @classmethod
@@ -376,17 +386,31 @@ class FastPattern:
         if not self._branches:
             yield from self._search_spans(lowered, start, stop, limit)
             return
-        literals, branches, by_literal = self.literals, self._branches, self._by_literal
-        nexts = [lowered.find(lit, start, stop) for lit in literals]
+        literals, branches, by_literal, bounded = self.literals, self._branches, self._by_literal, self._bounded
+        find = lowered.find
+
+        def next_at(i: int, pos: int) -> int:
+            """Offset of literal i's next occurrence from `pos` where one of its branches can start."""
+            lit, first_is_word = literals[i], bounded[i]
+            n = find(lit, pos, stop)
+            if first_is_word is not None:
+                while n > 0 and _is_word(lowered[n - 1]) == first_is_word:
+                    n = find(lit, n + 1, stop)
+            return n
+
+        # The next candidate offset of every literal, in a heap: (offset, literal index), so the literals
+        # found at one offset come off it together, in pattern order.
+        heap = [(n, i) for i in range(len(literals)) if (n := next_at(i, start)) >= 0]
+        heapify(heap)
         found = 0
-        while found < limit:
-            at = min((n for n in nexts if n >= 0), default=-1)
-            if at < 0:
-                return
+        while heap and found < limit:
+            at, first = heappop(heap)
+            here = [first]
+            while heap and heap[0][0] == at:
+                here.append(heappop(heap)[1])
             # A literal found at `at` lies wholly before `stop` (str.find's end), so the branches that
             # start with one of them are the only ones that can match here; tried in pattern order.
-            here = [i for i, n in enumerate(nexts) if n == at]
-            tried = by_literal[here[0]] if len(here) == 1 else sorted({b for i in here for b in by_literal[i]})
+            tried = by_literal[first] if len(here) == 1 else sorted({b for i in here for b in by_literal[i]})
             boundary: bool | None = None  # `\\b` at `at`, worked out once for the branches that need it
             e = -1
             for b in tried:
@@ -405,7 +429,13 @@ class FastPattern:
                 pos = e if e > at else e + 1
             else:
                 pos = at + 1
-            nexts = [n if n >= pos or n < 0 else lowered.find(lit, pos, stop) for n, lit in zip(nexts, literals, strict=True)]
+            for i in here:
+                if (n := next_at(i, pos)) >= 0:
+                    heappush(heap, (n, i))
+            while heap and heap[0][0] < pos:  # occurrences inside the match just yielded: search on after it
+                i = heappop(heap)[1]
+                if (n := next_at(i, pos)) >= 0:
+                    heappush(heap, (n, i))
 
     def _search_spans(self, lowered: str, pos: int, stop: int, limit: int) -> Iterator[tuple[int, int]]:
         found = 0
