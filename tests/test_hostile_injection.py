@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from analyzer.extract.injection import detect_injection, injection_spans
+from analyzer.extract.injection import detect_injection, injection_spans, scan_injection
 from analyzer.extract.obfuscation import normalise
 from analyzer.fetch.parse import build_listing
 from tests.bounded import within
@@ -43,6 +43,14 @@ def test_disguised_line_is_quoted_verbatim_and_excluded_from_evidence():
     assert "disguised" in warning.message and warning.detail == line
     spans = injection_spans(listing)
     assert any(listing.text[a:b].strip() == line for a, b in spans)
+
+
+@pytest.mark.parametrize(("variant", "name", "text"), VARIANTS[:6], ids=[v[0] for v in VARIANTS[:6]])
+def test_one_scan_gives_the_warnings_and_spans_of_the_two_readings(variant, name, text):
+    listing = build_listing(text, source=name, source_type="file", name_hint=name)
+    scan = scan_injection(listing)
+    assert scan.warnings and scan.warnings == detect_injection(listing), variant
+    assert scan.spans == injection_spans(listing)
 
 
 def test_normalise_undoes_each_disguise():

@@ -181,6 +181,20 @@ def _example_spans(text: str) -> list[tuple[int, int]]:
     return spans
 
 
+class InjectionScan(NamedTuple):
+    """What one reading of a listing for text addressed to AI readers found."""
+
+    warnings: list[AnalysisWarning]  # code 'prompt_injection', one per kind of appeal, quotes in `detail`
+    spans: list[tuple[int, int]]  # offsets in `listing.text` of the flagged passages, in order
+
+
+def scan_injection(listing: Listing) -> InjectionScan:
+    """The warnings and the passages' spans from one reading of the listing (each of `detect_injection`
+    and `injection_spans` reads it in full)."""
+    hits, covered = _passages(listing)
+    return InjectionScan(_warnings(hits), sorted(covered))
+
+
 def injection_spans(listing: Listing) -> list[tuple[int, int]]:
     """(start, end) offsets in `listing.text` of every passage addressed to AI readers, in order.
 
@@ -191,7 +205,10 @@ def injection_spans(listing: Listing) -> list[tuple[int, int]]:
 
 def detect_injection(listing: Listing) -> list[AnalysisWarning]:
     """Warnings (code 'prompt_injection') for each passage addressed to an AI reader, quote in `detail`."""
-    hits, _ = _passages(listing)
+    return _warnings(_passages(listing)[0])
+
+
+def _warnings(hits: list[tuple[int, InjectionPattern, str]]) -> list[AnalysisWarning]:
     # One warning per kind of appeal, quoting each passage: four lines of one "sign up as an agent"
     # section are one finding for the analyst, not four.
     grouped: dict[str, tuple[InjectionPattern, list[str]]] = {}
@@ -216,4 +233,4 @@ def detect_injection(listing: Listing) -> list[AnalysisWarning]:
     return warnings
 
 
-__all__ = ["CODE", "detect_injection", "injection_spans", "load_patterns"]
+__all__ = ["CODE", "InjectionScan", "detect_injection", "injection_spans", "load_patterns", "scan_injection"]

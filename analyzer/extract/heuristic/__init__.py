@@ -26,7 +26,7 @@ from analyzer.extract.heuristic.system import (
 )
 from analyzer.extract.heuristic.summary import summary
 from analyzer.extract.heuristic.textscan import ScanText, verify_quote
-from analyzer.extract.injection import detect_injection, injection_spans
+from analyzer.extract.injection import scan_injection
 from analyzer.language import LLM_ADVICE, detect_language, foreign_language_warning
 from analyzer.models import EXPOSURE_FACTS, AgenticProfile, Evidence, ExposureFact, ExtractionOutcome, FactSource, Kind, Listing, Modality, SystemProfile
 from analyzer.taxonomy import KIND_GROUPS
@@ -55,11 +55,10 @@ class HeuristicExtractor:
         started = time.perf_counter()
         with cpu_budget(listing.source):
             try:
-                blocked = injection_spans(listing)
+                warnings, blocked = scan_injection(listing)
                 scan = ScanText(listing, blocked)
                 decision = detect_kind(scan, self.rules)
                 language = detect_language(listing.text)
-                warnings = detect_injection(listing)
                 if decision.catalogue or decision.dataset:
                     # A list's items are other projects' capabilities, a dataset's rows (agent trajectories, tool
                     # calls) no system's: scoring them as this listing's would be untrue.
