@@ -80,9 +80,9 @@ def test_branches_spelling_fixed_strings_need_no_regex() -> None:
     pattern = FastPattern(r"\bMCP servers?\b|\bsandbox\b|\bsandboxed (?:code|tools)\b|\bruns? \w+ code\b")
     assert list(pattern.spans("an mcp server in a sandbox, sandboxed tools")) == [(3, 13), (19, 26), (28, 43)]
     assert pattern._regex is None
-    assert [b._regex is None for b in pattern._branches] == [True, True, True, True]  # no branch compiled
+    assert [pattern._branch(i)._regex is None for i in range(4)] == [True, True, True, True]  # no branch compiled
     assert list(pattern.spans("it runs python code")) == [(3, 19)]
-    assert pattern._branches[3]._regex is not None  # compiled once its literal occurred
+    assert pattern._branch(3)._regex is not None  # compiled once its literal occurred
 
 
 def test_literal_strings_and_literal_prefix() -> None:
@@ -154,7 +154,8 @@ def test_what_a_branch_spells_is_kept_once_a_listing_needed_it(plans) -> None:
     assert list(pattern.spans("an mcp server that runs python code")) == [(3, 13), (19, 35)]
     PLANS.save()
     PLANS.reset()
-    [mcp, sandbox, runs] = FastPattern.for_rule(source)._branches  # read back from the file
+    reread = FastPattern.for_rule(source)  # read back from the file
+    [mcp, sandbox, runs] = [reread._branch(i) for i in range(3)]
     assert mcp._spelled == (("mcp servers", "mcp server"), True)  # worked out in the run before
     assert runs._spelled is None  # not fixed strings: known, and matched by its regex
     assert sandbox._spelled is fastre._UNSET  # never occurred: still left to the first listing that has it
@@ -179,7 +180,7 @@ def test_without_a_cache_dir_branches_are_spelled_only_when_needed(tmp_path, mon
         pattern = FastPattern.for_rule(r"\bMCP servers?\b|\bsandbox\b")
         assert not PLANS.keeping
         assert list(pattern.spans("an mcp server")) == [(3, 13)]
-        assert pattern._branches[0]._spelled == (("mcp servers", "mcp server"), True)
-        assert pattern._branches[1]._spelled is fastre._UNSET  # "sandbox" never occurred: not worked out
+        assert pattern._branch(0)._spelled == (("mcp servers", "mcp server"), True)
+        assert pattern._branch(1)._spelled is fastre._UNSET  # "sandbox" never occurred: not worked out
     finally:
         PLANS.reset()

@@ -252,13 +252,17 @@ def _plan(source: str) -> Plan:
     return [lowered, [[branch, list(dict.fromkeys(literals)), True] for branch, literals in zip(branches, per_branch, strict=True)]]
 
 
-def _spelled_from_plan(spelled: list[Any] | None) -> tuple[tuple[str, ...], bool] | None:
+def _spelling_record(spelled: Any) -> bool:
+    """Whether a plan's record of what a branch spells is one this code writes: None, or [strings, bool]."""
     if spelled is None:
-        return None
-    strings, trailing = spelled
-    if trailing.__class__ is not bool:
-        raise ValueError("not a spelled branch")
-    return tuple(strings), trailing
+        return True
+    if spelled.__class__ is not list or len(spelled) != 2 or spelled[1].__class__ is not bool or spelled[0].__class__ is not list:
+        return False
+    return bool(spelled[0]) and all(s.__class__ is str and s for s in spelled[0])
+
+
+def _spelled_from_plan(spelled: list[Any] | None) -> tuple[tuple[str, ...], bool] | None:
+    return None if spelled is None else (tuple(spelled[0]), spelled[1])
 
 
 class _Branch:
@@ -316,7 +320,7 @@ class FastPattern:
     listing, and compiling all of them up front was most of the heuristic's start-up.
     """
 
-    __slots__ = ("_body", "_bounded", "_branches", "_by_literal", "_regex", "literals", "source")
+    __slots__ = ("_body", "_bounded", "_branches", "_by_literal", "_kept", "_records", "_regex", "literals", "source")
 
     def __init__(self, source: str, plan: Plan | None = None) -> None:
         self.source = source
@@ -325,33 +329,43 @@ class FastPattern:
         self._body = lowered
         self._regex: re.Pattern[str] | None = None
         if branches is not None:
-            self._branches: tuple[_Branch, ...] = tuple(
-                _Branch(
-                    record[0], record[1], split=record[2],
-                    spelled=_spelled_from_plan(record[3]) if len(record) > 3 else _UNSET,
-                    record=record if kept else None,
-                )
-                for record in branches
-            )  # fmt: skip
-            self.literals: tuple[str, ...] = tuple(dict.fromkeys(lit for b in self._branches for lit in b.literals))
-            # For each literal, the branches (by index, in pattern order) that can start with it: at a
-            # candidate only those are tried, not every branch of the pattern.
-            index = {lit: i for i, lit in enumerate(self.literals)}
-            by_literal: list[list[int]] = [[] for _ in self.literals]
-            for b, branch in enumerate(self._branches):
-                for lit in branch.literals:
-                    by_literal[index[lit]].append(b)
+            # Branch objects are made when a candidate first needs one (`_branch`): of a pattern's
+            # branches, most never meet a candidate in a given listing.
+            self._records: list[list[Any]] = branches
+            self._kept = kept
+            self._branches: list[_Branch | None] = [None] * len(branches)
+            # The literals in pattern order and, for each, the branches (by index, in pattern order) that
+            # can start with it: at a candidate only those are tried, not every branch of the pattern.
+            index: dict[str, int] = {}
+            by_literal: list[list[int]] = []
+            boundary_only: list[bool] = []
+            for b, record in enumerate(branches):
+                source_b, literals, split = record[0], record[1], record[2]
+                if source_b.__class__ is not str or split.__class__ is not bool or not literals or (len(record) > 3 and not _spelling_record(record[3])):
+                    raise ValueError("not a branch record")
+                leading = split and source_b.startswith("\\b")
+                for lit in literals:
+                    if lit.__class__ is not str or not lit:
+                        raise ValueError("not a literal")
+                    i = index.setdefault(lit, len(index))
+                    if i == len(by_literal):
+                        by_literal.append([])
+                        boundary_only.append(True)
+                    by_literal[i].append(b)
+                    boundary_only[i] = boundary_only[i] and leading
+            self.literals: tuple[str, ...] = tuple(index)
             self._by_literal: tuple[tuple[int, ...], ...] = tuple(map(tuple, by_literal))
             # A literal whose branches all start with `\\b` can only start a match where `\\b` holds:
             # its other occurrences ("ai" in "chain") are skipped as they are found. None: no such need;
             # else whether the literal's first character is a word character (then `\\b` there means
             # the character before it is not one, and the reverse).
             self._bounded: tuple[bool | None, ...] = tuple(
-                _is_word(lit[0]) if all(self._branches[b].leading_boundary for b in by_literal[i]) else None
-                for i, lit in enumerate(self.literals)
+                _is_word(lit[0]) if only else None for lit, only in zip(self.literals, boundary_only, strict=True)
             )
         else:  # some branch can start anywhere: the whole pattern is searched as one regex, compiled now
-            self._branches = ()
+            self._records = []
+            self._kept = False
+            self._branches = []
             self.literals = ()
             self._by_literal = ()
             self._bounded = ()
@@ -379,6 +393,16 @@ class FastPattern:
         if self._regex is None:
             self._regex = regexcache.compile(self._body, _FLAGS)  # a race only compiles it twice
         return self._regex
+
+    def _branch(self, b: int) -> _Branch:
+        """Branch b, made on first use from its record (checked when the pattern was made; a race only
+        makes it twice)."""
+        branch = self._branches[b]
+        if branch is None:
+            record = self._records[b]
+            spelled = _spelled_from_plan(record[3]) if len(record) > 3 else _UNSET
+            branch = self._branches[b] = _Branch(record[0], record[1], split=record[2], spelled=spelled, record=record if self._kept else None)
+        return branch
 
     def spans(self, lowered: str, start: int = 0, end: int | None = None, limit: int = 1_000_000) -> Iterator[tuple[int, int]]:
         """Match spans in already lower-cased text, in order, non-overlapping."""
@@ -414,7 +438,7 @@ class FastPattern:
             boundary: bool | None = None  # `\\b` at `at`, worked out once for the branches that need it
             e = -1
             for b in tried:
-                branch = branches[b]
+                branch = branches[b] or self._branch(b)
                 if branch.leading_boundary:
                     if boundary is None:
                         boundary = _at_boundary(lowered, at, stop)
