@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import Any
 
 from analyzer import __version__
-from analyzer.yamlio import load_yaml
 
 log = logging.getLogger("analyzer.datafiles")
 
@@ -45,6 +44,8 @@ def load_data_yaml(name: str) -> Any:
         data = _read(path, digest)
         if data is not _MISS:
             return data
+    from analyzer.yamlio import load_yaml  # a miss: only now is PyYAML needed
+
     data = load_yaml(text)
     if path is not None:
         _write(path, digest, data)
@@ -52,6 +53,14 @@ def load_data_yaml(name: str) -> Any:
 
 
 _MISS = object()
+
+
+def yaml_error() -> type[Exception]:
+    """`yaml.YAMLError`, for an except clause around `load_data_yaml`: evaluated only when an exception is
+    being matched, so a run that parses no YAML never imports PyYAML."""
+    from analyzer.yamlio import YAMLError
+
+    return YAMLError
 
 
 def _cached_path(name: str, digest: str) -> Path | None:

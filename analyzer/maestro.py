@@ -12,7 +12,6 @@ import re
 import string
 from functools import cache
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from typing import NamedTuple
 
@@ -39,7 +38,7 @@ from analyzer.models import (
 )
 from analyzer.sentences import display_quote, split_units
 from analyzer.text import join, with_article
-from analyzer.datafiles import load_data_yaml
+from analyzer.datafiles import load_data_yaml, yaml_error
 
 # Layers a stated factor pins when the listing's own layer statements did not (see _stated_by_layer).
 LAYER_OF_FACTOR: tuple[tuple[LayerId, FactorKey], ...] = (
@@ -203,7 +202,7 @@ def load_catalogue() -> Catalogue:
     """The packaged threat catalogue, validated (cached: it never changes during a run)."""
     try:
         return Catalogue.model_validate(load_data_yaml(CATALOGUE_FILE))
-    except (ValidationError, yaml.YAMLError) as exc:
+    except (ValidationError, yaml_error()) as exc:
         raise ConfigError(
             f"analyzer/data/{CATALOGUE_FILE}: invalid threat catalogue: {exc}",
             hint="fix the catalogue entry named above (the file ships with the package)",

@@ -12,13 +12,12 @@ from __future__ import annotations
 
 from functools import cache
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from analyzer.conditions import Condition, Fact, Subject, holds
 from analyzer.errors import ConfigError
 from analyzer.models import EXPOSURE_FACTS, AgenticProfile, ExposureFact, ExposureFacts, FactSource, FactValue, MitigationKind
-from analyzer.datafiles import load_data_yaml
+from analyzer.datafiles import load_data_yaml, yaml_error
 
 __all__ = [
     "CvssRules",
@@ -140,7 +139,7 @@ def _load(file: str, model: type[_Strict]) -> _Strict:
         if isinstance(data, dict):  # top-level keys starting with "_" hold YAML anchors only
             data = {k: v for k, v in data.items() if not str(k).startswith("_")}
         return model.model_validate(data)
-    except (ValidationError, yaml.YAMLError) as exc:
+    except (ValidationError, yaml_error()) as exc:
         raise ConfigError(f"analyzer/data/{file}: invalid rules: {exc}", hint="fix the rules file (see the notes at its top)") from None
 
 

@@ -4,6 +4,10 @@
 and refuses more than a few aliases (a 548-byte alias bomb expands to millions of nodes), deep nesting
 (the pure-Python composer recurses per level) and oversized documents.
 
+PyYAML is imported only with this module, which nothing imports at start-up: the data files come from
+their JSON copies (`analyzer.datafiles`) and a listing without front matter has no YAML, so such a run
+never loads it (~18 ms here). `yaml_error()` serves except clauses without importing it first.
+
 libyaml's C parser when PyYAML was built with it (the rule and catalogue files load in ~15 ms instead of
 ~150 ms with the pure-Python parser), else the pure-Python one. Both are PyYAML's safe loaders: plain
 types only, no object construction from tags.
@@ -20,6 +24,8 @@ try:
 except ImportError:  # PyYAML built without libyaml
     from yaml import SafeLoader  # type: ignore[assignment]
 
+
+YAMLError = yaml.YAMLError  # what a malformed document raises
 
 MAX_BYTES = 256 * 1024
 MAX_DEPTH = 64

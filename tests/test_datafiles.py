@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from analyzer import datafiles
+from analyzer import datafiles, yamlio
+from analyzer.errors import ConfigError
 from analyzer.extract.heuristic.exposure import load_exposure_rules
 from analyzer.extract.heuristic.rules import load_rules
 from analyzer.extract.injection import load_patterns
@@ -58,7 +59,7 @@ def test_first_load_writes_a_copy_that_later_loads_read_without_parsing(cache: P
     def no_parsing(text: str) -> object:
         raise AssertionError("the YAML was parsed although a current copy exists")
 
-    monkeypatch.setattr(datafiles, "load_yaml", no_parsing)
+    monkeypatch.setattr(yamlio, "load_yaml", no_parsing)
     assert datafiles.load_data_yaml(NAME) == _parsed()
 
 
@@ -109,6 +110,17 @@ def test_a_malformed_data_file_raises_as_parsing_it_would(cache: Path, monkeypat
     monkeypatch.setattr(datafiles, "read_data_text", lambda name: "a: [unclosed\n")
     with pytest.raises(yaml.YAMLError):
         datafiles.load_data_yaml(NAME)
+
+
+@pytest.mark.parametrize("loader", [load_catalogue, cvss_rules], ids=["catalogue", "cvss rules"])
+def test_a_malformed_rule_file_is_a_config_error_naming_it(cache: Path, monkeypatch: pytest.MonkeyPatch, loader) -> None:
+    monkeypatch.setattr(datafiles, "read_data_text", lambda name: "a: [unclosed\n")
+    loader.cache_clear()
+    try:
+        with pytest.raises(ConfigError, match=r"analyzer/data/\w+\.yaml"):
+            loader()
+    finally:
+        loader.cache_clear()
 
 
 def test_no_usable_cache_dir_still_loads(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

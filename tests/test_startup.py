@@ -47,6 +47,19 @@ def test_offline_analysis_of_a_file_loads_no_llm_or_http_code(tmp_path: Path) ->
     assert [m for m in HEAVY if m in loaded] == []
 
 
+def test_a_warm_analysis_parses_yaml_only_for_front_matter(tmp_path: Path) -> None:
+    """The data files come from their JSON copies once the first run wrote them, so a listing without
+    front matter (a GitHub README) never loads PyYAML; one with front matter does, and reads it."""
+    plain = tmp_path / "readme.md"
+    plain.write_text(EXAMPLE.read_text("utf-8").split("---\n", 2)[2], "utf-8")
+    code = "from analyzer.cli.main import main\nrc = main(['analyze', {!r}, '--format', 'json', '--out', {!r}])\nassert rc == 0, rc\n"
+    assert "yaml" in _loaded_after(code.format(str(plain), "first.json"), tmp_path)  # first run: YAML parsed, copies written
+    assert "yaml" not in _loaded_after(code.format(str(plain), "plain.json"), tmp_path)
+    assert "yaml" in _loaded_after(code.format(str(EXAMPLE), "card.json"), tmp_path)
+    metadata = json.loads((tmp_path / "card.json").read_text("utf-8"))["listing"]["metadata"]
+    assert {"key": "license", "value": "apache-2.0"}.items() <= next(m for m in metadata if m["key"] == "license").items()
+
+
 def test_version_loads_neither_models_nor_commands(tmp_path: Path) -> None:
     code = (
         "from analyzer.cli.main import main\n"

@@ -13,15 +13,12 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any, Literal
 
-import yaml
-
 from analyzer import regexcache
 from analyzer.cpubudget import charge, cpu_budget
 from analyzer import jsonio
 from analyzer.errors import InputError
 from analyzer.markup import CUT_LINK_HEAD, IMAGE, LINK, TAG
 from analyzer.models import Listing, MetadataField, Section
-from analyzer.yamlio import load_untrusted_yaml
 
 SourceType = Literal["file", "stdin", "url", "huggingface", "github"]
 
@@ -37,9 +34,11 @@ def split_front_matter(text: str) -> tuple[list[MetadataField], str]:
     match = _FRONT_MATTER.match(text)
     if not match:
         return [], text
+    from analyzer.yamlio import YAMLError, load_untrusted_yaml  # PyYAML only for a listing with front matter
+
     try:
         data = load_untrusted_yaml(match.group(1))  # alias, depth and size limits: an alias bomb is malformed
-    except (yaml.YAMLError, RecursionError):
+    except (YAMLError, RecursionError):
         return [], text
     if not isinstance(data, dict):
         return [], text
