@@ -198,3 +198,22 @@ def test_waiting_for_a_keypress_before_each_command_is_a_default_gate() -> None:
 def test_dry_run_by_default_is_read_only_and_scoped_tokens_are_access_control() -> None:
     assert MitigationKind.READ_ONLY in _mitigations("Wren deletes stale disks. It runs in dry-run mode by default until you pass `--apply`.")
     assert MitigationKind.ACCESS_CONTROL in _mitigations("Wren files tasks for you. Tokens are scoped to the projects you pick.")
+
+
+def test_internet_access_reads_third_party_content_unless_negated() -> None:
+    assert _facts("Wren has internet access for searches and information gathering.")["processes_untrusted_content"] == YES
+    assert _facts("Wren has full access to the internet.")["processes_untrusted_content"] == YES
+    assert _facts("Wren cannot access the internet.")["processes_untrusted_content"] == NOT_STATED
+
+
+def test_a_project_created_under_a_local_path_writes_files_also_in_a_code_comment() -> None:
+    code = "Wren builds small apps.\n\n```\nwren \"Create a todo app\"  # this will create a repo in ./workspace\n```\n"
+    assert _facts(code, Kind.MULTI_AGENT_FRAMEWORK)["writes_files"] == YES
+    assert _facts("Wren builds small apps.\n\n```\nwren \"Create a todo app\"\n```\n", Kind.MULTI_AGENT_FRAMEWORK)["writes_files"] == NOT_STATED
+
+
+def test_a_setup_step_to_run_it_in_a_container_is_no_sandbox() -> None:
+    setup = "Wren reads your issues. To run the server in a container, you will need to have Docker installed."
+    assert MitigationKind.SANDBOX not in _mitigations(setup, Kind.MCP_SERVER_OR_TOOL)
+    own = "Wren reads your issues. Every tool call runs in a container with no network."
+    assert MitigationKind.SANDBOX in _mitigations(own, Kind.MCP_SERVER_OR_TOOL)
