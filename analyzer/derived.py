@@ -9,8 +9,8 @@ analysing module's own source for pattern analysis). A file of another build is 
 
 Line 1 of a file is a header {"build", "sha256" of the rest}; the rest is the entries. Anything wrong (a
 torn, edited or foreign file, an unwritable or missing cache dir) is a miss, so the worst case is the
-uncached speed, never another result. Entries added in a process are written atomically at exit. Only the
-packaged rules may be keys here: keys built from listing text would grow the file without bound, and a
+uncached speed, never another result. Entries added in a process are written atomically at exit; files
+of older builds beyond the newest few (KEEP_OTHER_BUILDS) are removed then. Only the packaged rules may be keys here: keys built from listing text would grow the file without bound, and a
 table past MAX_ENTRIES is not written. JSON, not pickle: a cache file can only ever hold data.
 """
 
@@ -27,6 +27,10 @@ from typing import Any
 log = logging.getLogger("analyzer.derived")
 
 MAX_ENTRIES = 5000  # far above the shipped rules' few thousand patterns; a table past it is not written
+# Files of other builds kept beside this one: an upgrade (or an edited analysing module) starts a new file,
+# and the newest few stay so that two installs used in turn (two Pythons, two versions) do not rewrite
+# each other's file on every run; older ones are removed when a table is written.
+KEEP_OTHER_BUILDS = 3
 
 
 class DerivedTable:
@@ -104,6 +108,8 @@ class DerivedTable:
             write_atomic(path, f"{header}\n{body}")
         except OSError as exc:
             log.debug("%s cache %s not written: %s", self.subdir, path, exc)
+            return
+        _prune(path)
 
     def reset(self) -> None:
         """Forget the loaded entries (tests: the next lookup reads the cache dir again)."""
@@ -140,6 +146,16 @@ class DerivedTable:
             log.debug("%s cache %s unreadable (%s); starting afresh", self.subdir, path, exc)
             entries = {}
         return path, entries
+
+
+def _prune(current: Path) -> None:
+    """Remove all but the KEEP_OTHER_BUILDS most recently written files of other builds."""
+    try:
+        others = [(p.stat().st_mtime, p) for p in current.parent.glob("*.json") if p != current]
+        for _, old in sorted(others, reverse=True)[KEEP_OTHER_BUILDS:]:
+            old.unlink(missing_ok=True)
+    except OSError as exc:  # a file removed meanwhile, a read-only dir: the next write tries again
+        log.debug("old %s files not removed: %s", current.parent, exc)
 
 
 def source_digest(module_file: str | None) -> str | None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 from pathlib import Path
 
@@ -154,3 +155,18 @@ def test_no_usable_cache_dir_still_compiles(tmp_path: Path, monkeypatch: pytest.
         regexcache.save()
     finally:
         regexcache._reset()
+
+
+def test_files_of_old_builds_beyond_the_newest_few_are_removed_when_a_table_is_written(cache: Path) -> None:
+    from analyzer import derived
+
+    folder = cache / regexcache.CACHE_SUBDIR
+    folder.mkdir(parents=True)
+    old = [folder / f"old{i}.json" for i in range(derived.KEEP_OTHER_BUILDS + 2)]
+    for i, path in enumerate(old):  # old0 written first, the last most recently
+        path.write_text("{}\n{}", "utf-8")
+        os.utime(path, (1_000_000 + i, 1_000_000 + i))
+    _warm([r"\bagents?\b"])
+    [current] = [p for p in _files(cache) if not p.name.startswith("old")]
+    assert sorted(p.name for p in _files(cache) if p != current) == sorted(p.name for p in old[-derived.KEEP_OTHER_BUILDS:])
+    assert regexcache.compile(r"\bagents?\b").search("two agents")  # this build's file still serves
