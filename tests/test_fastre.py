@@ -57,6 +57,9 @@ def _expected(source: str, lowered: str, start: int = 0, end: int | None = None)
 # Occurrences of a literal inside words ("re" in "agentre") are skipped unless some branch may start there.
 @example(r"\bre\b|\bre-agent|re_x", "are re-agent agentre re re_x")
 @example(r"\b\.b|\ba\.b", "a.b .b x.b")  # a literal starting with a non-word character
+# Searched as one regex: the strings every match must contain, inside repeats, groups and after lookarounds.
+@example(r"(?<![\w-])\d+(?:\.\d+)?\s?b\b|(?:x|y)(?:tool)+s", "7b 1.5 b xtools ytooltools 2b-x")
+@example(r"(?:^|[:|] )agent (?!tools)|[a-c]+(?:re-)?agentic", "agent tools\n: agent x abre-agentic")
 def test_matches_exactly_like_re(source: str, text: str) -> None:
     lowered = lower_same_length(text)
     assert list(FastPattern(source).spans(lowered)) == _expected(source, lowered)
@@ -184,3 +187,20 @@ def test_without_a_cache_dir_branches_are_spelled_only_when_needed(tmp_path, mon
         assert pattern._branch(1)._spelled is fastre._UNSET  # "sandbox" never occurred: not worked out
     finally:
         PLANS.reset()
+
+
+def test_a_regex_searched_whole_is_not_run_on_text_without_its_required_strings(monkeypatch: pytest.MonkeyPatch) -> None:
+    pattern = FastPattern(r"(?<![\w-])\d+(?:\.\d+)?\s?B\b|\bcomputer[- ]use\b")
+    assert pattern._required == ["b", "computer"]
+    searched: list[str] = []
+    regex = pattern.regex
+
+    class Spy:
+        def search(self, text, *args):
+            searched.append(text)
+            return regex.search(text, *args)
+
+    monkeypatch.setattr(pattern, "_regex", Spy())
+    assert list(pattern.spans("a 7b model for computer use")) == [(2, 4), (15, 27)]
+    assert list(pattern.spans("no size is stated here")) == []
+    assert searched == ["a 7b model for computer use"] * 3  # two matches, then the search that ends

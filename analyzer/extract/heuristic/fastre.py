@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import re
 import sys
+from re import _constants as _c  # type: ignore[attr-defined]
+from re import _parser  # type: ignore[attr-defined]
 from collections.abc import Iterable, Iterator
 from heapq import heapify, heappop, heappush
 from typing import Any
@@ -230,13 +232,14 @@ _UNSET: object = object()
 # start-up to analyse. `FastPattern.for_rule` keeps it across runs, for this exact source. What a branch
 # spells is added to its record the first time a listing needs it, so a first run works out only the
 # branches that occur (most never do) and later runs reuse them.
-_PLAN_FORMAT = 2
+_PLAN_FORMAT = 3
 _digest = source_digest(__file__)
 PLANS = DerivedTable("fastre", f"{_PLAN_FORMAT}|{sys.version}|{_digest}" if _digest else None)
 
-# [lowered pattern, branches], branches None when the whole pattern is one regex searched as written,
-# else a list of [source, literals, split] records, each followed by what it spells once that is known:
-# None (not fixed strings) or [strings, trailing \b].
+# [lowered pattern, branches], branches None when the whole pattern is one regex searched as written
+# (then a third item: its `required_strings`, or None), else a list of [source, literals, split]
+# records, each followed by what it spells once that is known: None (not fixed strings) or [strings,
+# trailing \b].
 Plan = list[Any]
 
 
@@ -246,10 +249,50 @@ def _plan(source: str) -> Plan:
     branches = _flat_branches(lowered) if split else _top_level_branches(lowered)
     per_branch = [literal_prefixes(b) for b in branches]
     if not all(per_branch):
-        return [lowered, None]
+        return [lowered, None, required_strings(lowered)]
     if not split:  # one regex: spells nothing
         return [lowered, [[lowered, list(dict.fromkeys(lit for lits in per_branch for lit in lits)), False, None]]]
     return [lowered, [[branch, list(dict.fromkeys(literals)), True] for branch, literals in zip(branches, per_branch, strict=True)]]
+
+
+def required_strings(lowered: str) -> list[str] | None:
+    """For a pattern searched as one regex: one string per top-level alternative that every match of that
+    alternative contains (its longest run of literal characters that no repeat, option or lookaround
+    can skip), so a text holding none of them cannot match and is not searched at all. None when some
+    alternative has no such run, or the pattern changes case sensitivity inside (then a literal might
+    match text that `str.find` does not find).
+
+    Read from `re`'s own parse of the pattern (private, like `analyzer.regexcache`'s use of it); anything
+    unexpected there is None: the regex always runs, as before."""
+    try:
+        parsed = _parser.parse(lowered, _FLAGS)
+        if parsed.state.flags & re.IGNORECASE:
+            return None
+        items = list(parsed)
+        alternatives = items[0][1][1] if len(items) == 1 and items[0][0] is _c.BRANCH else [items]
+        out = [_longest_required(list(alternative)) for alternative in alternatives]
+    except Exception:  # noqa: BLE001 - an unexpected parse tree: no shortcut
+        return None
+    return out if all(out) else None
+
+
+def _longest_required(items: list[tuple[Any, Any]]) -> str:
+    best, run = "", ""
+    for op, av in items:
+        if op is _c.LITERAL:
+            run += chr(av)
+            continue
+        best, run = max(best, run, key=len), ""
+        if op is _c.SUBPATTERN:
+            _group, add_flags, del_flags, inner = av
+            if add_flags or del_flags:
+                raise ValueError("inline flags")
+            best = max(best, _longest_required(list(inner)), key=len)
+        elif op in (_c.MAX_REPEAT, _c.MIN_REPEAT, _c.POSSESSIVE_REPEAT) and av[0] >= 1:
+            best = max(best, _longest_required(list(av[2])), key=len)  # the first repetition always happens
+        elif op is _c.ATOMIC_GROUP:
+            best = max(best, _longest_required(list(av)), key=len)
+    return max(best, run, key=len)
 
 
 def _spelling_record(spelled: Any) -> bool:
@@ -320,15 +363,16 @@ class FastPattern:
     listing, and compiling all of them up front was most of the heuristic's start-up.
     """
 
-    __slots__ = ("_body", "_bounded", "_branches", "_by_literal", "_kept", "_records", "_regex", "literals", "source")
+    __slots__ = ("_body", "_bounded", "_branches", "_by_literal", "_kept", "_records", "_regex", "_required", "literals", "source")
 
     def __init__(self, source: str, plan: Plan | None = None) -> None:
         self.source = source
         kept = plan is not None  # a plan from PLANS: what branches spell is recorded in it
-        lowered, branches = plan if kept else _plan(source)  # type: ignore[misc]
+        lowered, branches, *rest = plan if kept else _plan(source)
         self._body = lowered
         self._regex: re.Pattern[str] | None = None
         if branches is not None:
+            self._required = None
             # Branch objects are made when a candidate first needs one (`_branch`): of a pattern's
             # branches, most never meet a candidate in a given listing.
             self._records: list[list[Any]] = branches
@@ -363,6 +407,10 @@ class FastPattern:
                 _is_word(lit[0]) if only else None for lit, only in zip(self.literals, boundary_only, strict=True)
             )
         else:  # some branch can start anywhere: the whole pattern is searched as one regex, compiled now
+            required = rest[0] if rest else None
+            if required is not None and (required.__class__ is not list or not all(r.__class__ is str and r for r in required)):
+                raise ValueError("not a list of required strings")
+            self._required: list[str] | None = required
             self._records = []
             self._kept = False
             self._branches = []
@@ -462,6 +510,9 @@ class FastPattern:
                     heappush(heap, (n, i))
 
     def _search_spans(self, lowered: str, pos: int, stop: int, limit: int) -> Iterator[tuple[int, int]]:
+        required = self._required
+        if required is not None and all(lowered.find(string, pos, stop) < 0 for string in required):
+            return  # every match would contain one of these strings
         found = 0
         while pos <= stop and found < limit:
             m = self.regex.search(lowered, pos, stop)
