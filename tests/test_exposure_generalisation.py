@@ -217,3 +217,28 @@ def test_a_setup_step_to_run_it_in_a_container_is_no_sandbox() -> None:
     assert MitigationKind.SANDBOX not in _mitigations(setup, Kind.MCP_SERVER_OR_TOOL)
     own = "Wren reads your issues. Every tool call runs in a container with no network."
     assert MitigationKind.SANDBOX in _mitigations(own, Kind.MCP_SERVER_OR_TOOL)
+
+
+def test_review_comments_and_sharing_act_but_the_same_words_asked_of_the_reader_do_not() -> None:
+    assert _facts("Wren reads the diff, leaves inline review comments and requests changes when tests are missing.")["acts_on_external_systems"] == YES
+    assert _facts("Wren sorts new documents and shares them with the teammates who need them.")["acts_on_external_systems"] == YES
+    for reader in (
+        "Wren summarises articles. Leave a review on the marketplace!",
+        "Wren summarises articles. Share it with your friends.",
+        "Wren summarises articles. Send us an email at hi@example.com if you have questions.",
+        "Wren summarises articles. If you like it, post a comment on the forum.",
+    ):
+        assert _facts(reader)["acts_on_external_systems"] == NOT_STATED, reader
+
+
+def test_campaigns_sql_statements_indexed_team_pages_and_drive_access() -> None:
+    assert _facts("Wren schedules and sends the campaign to your subscriber list.")["acts_on_external_systems"] == YES
+    assert _facts("`run_sql` — executes a SQL statement and returns the rows", Kind.MCP_SERVER_OR_TOOL)["executes_code"] == YES
+    assert _facts("Wren indexes pages written by everyone in your workspace.", Kind.ASSISTANT_APP)["processes_untrusted_content"] == YES
+    assert _facts("Wren is an assistant with access to your cloud drive.", Kind.ASSISTANT_APP)["uses_credentials"] == YES
+
+
+def test_auto_approve_off_by_default_and_waiting_to_accept_each_edit_are_a_default_gate() -> None:
+    assert _facts("Wren edits code. Auto-approve is off by default.", Kind.CODING_AGENT)["human_approval_required"] == YES
+    assert _facts("Wren edits code and waits for you to accept each edit.", Kind.CODING_AGENT)["human_approval_required"] == YES
+    assert _facts("Wren edits code. Pass `--yolo` to skip approvals.", Kind.CODING_AGENT)["human_approval_required"] == YES

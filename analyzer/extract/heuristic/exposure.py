@@ -73,6 +73,7 @@ class Cues(NamedTuple):
     other_subject: re.Pattern[str]
     aspiration: re.Pattern[str]
     built_by_user: re.Pattern[str]
+    reader_address: re.Pattern[str]
     user_action: re.Pattern[str]
     setup_instruction: re.Pattern[str]
     ignored_section: re.Pattern[str]
@@ -367,6 +368,8 @@ def rejection(
             return "a plan or wish, not a feature"
         if cues.built_by_user.search(s.before):
             return "what the user builds with it, not the system itself"
+        if cues.reader_address.search(_LEAD_MARKUP.sub("", s.text).lstrip()):
+            return "addressed to the reader (contact, feedback), not what the system does"
     if rule.polarity in (YES, NO):
         opening = _LEAD_MARKUP.sub("", s.clause).lstrip()
         if rule.polarity == YES and cues.user_action.search(opening):
