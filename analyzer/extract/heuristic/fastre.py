@@ -471,8 +471,13 @@ class FastPattern:
             return n
 
         # The next candidate offset of every literal, in a heap: (offset, literal index), so the literals
-        # found at one offset come off it together, in pattern order.
-        heap = [(n, i) for i in range(len(literals)) if (n := next_at(i, start)) >= 0]
+        # found at one offset come off it together, in pattern order. Most literals never occur: one find
+        # each, and only one found is checked further.
+        heap = [(n, i) for i, lit in enumerate(literals) if (n := find(lit, start, stop)) >= 0]
+        for k, (n, i) in enumerate(heap):
+            if bounded[i] is not None and n > 0 and _is_word(lowered[n - 1]) == bounded[i]:
+                heap[k] = (next_at(i, n + 1), i)
+        heap = [entry for entry in heap if entry[0] >= 0]
         heapify(heap)
         found = 0
         while heap and found < limit:
