@@ -671,3 +671,35 @@ def test_a_quantised_re_upload_reads_as_a_language_model_in_either_spelling() ->
     for word in ("quantised", "quantized"):
         scores = detect_kind(ScanText(_listing(f"# Marlin-AWQ\n\nA 4-bit {word} build of Marlin-14B-Chat.\n")), rules).scores
         assert scores[Kind.TEXT_LLM] > scores[Kind.IMAGE_VIDEO_AUDIO_MODEL], word
+
+
+def test_an_ai_that_uses_your_computer_like_you_do_is_a_computer_use_agent() -> None:
+    text = (
+        "# Steer\n\nSteer lets an AI use your PC like a person would. It reads the accessibility tree, then clicks, types and "
+        "switches windows to finish a task.\n"
+    )
+    assert _profile(text).system.kind is Kind.BROWSER_OR_COMPUTER_USE_AGENT
+
+
+def test_a_quoted_tagline_defines_a_framework_and_a_framework_for_ai_agents_is_no_tool() -> None:
+    """'> The Go framework for AI agents.' under the title is the tagline; 'for AI agents' after 'framework' is
+    what the framework builds, not a tool that agents call."""
+    text = "# Plover\n\n> The Go framework for AI agents and workflows.\n\nAgents choose tools and loop until the task is done.\n"
+    assert _profile(text).system.kind is Kind.AGENT_FRAMEWORK
+    tool = "# Plover\n\nSandboxes for AI agents: each one is a micro-VM that boots in 150 ms.\n"
+    assert _profile(tool).system.kind is Kind.MCP_SERVER_OR_TOOL
+
+
+def test_a_personal_api_token_and_memories_added_to_future_chats() -> None:
+    server = (
+        "# notes-mcp\n\nAn MCP server that lets your assistant search, create and update pages in your notes app.\n\n"
+        "Create a personal API token in the app's settings and pass it to the server.\n"
+    )
+    assert _value(_profile(server), FactorKey.DYNAMIC_IDENTITY) >= 0.3
+    app = (
+        "# Hearthside\n\nA self-hosted chat interface for local models.\n\n- Memories: the assistant saves facts about you that "
+        "are added to future chats\n"
+    )
+    profile = _profile(app)
+    assert profile.system.kind is Kind.ASSISTANT_APP
+    assert _value(profile, FactorKey.PERSISTENT_MEMORY) == 0.5

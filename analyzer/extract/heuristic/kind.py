@@ -180,8 +180,8 @@ def taglines(prose: str, cutoff: int) -> list[tuple[int, str]]:
     for m in _TAGLINE_SENTENCE.finditer(readable):
         sentence = m.group(0).strip()
         line_start = readable.rfind("\n", 0, m.start()) + 1
-        if readable[line_start : m.start()].strip(" \t*_"):
-            continue  # inside a heading, list item or table row, not a tagline
+        if readable[line_start : m.start()].strip(" \t*_>"):
+            continue  # inside a heading, list item or table row, not a tagline (a quoted line is: "> The framework for ...")
         if len(sentence.split()) >= 3:
             raw = prose[m.start() : m.end()]
             out.append((m.start() + len(raw) - len(raw.lstrip()), raw.strip()))
