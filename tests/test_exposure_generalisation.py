@@ -242,3 +242,19 @@ def test_auto_approve_off_by_default_and_waiting_to_accept_each_edit_are_a_defau
     assert _facts("Wren edits code. Auto-approve is off by default.", Kind.CODING_AGENT)["human_approval_required"] == YES
     assert _facts("Wren edits code and waits for you to accept each edit.", Kind.CODING_AGENT)["human_approval_required"] == YES
     assert _facts("Wren edits code. Pass `--yolo` to skip approvals.", Kind.CODING_AGENT)["human_approval_required"] == YES
+
+
+def test_a_conditional_or_possible_capability_and_other_products_are_no_evidence() -> None:
+    assert _facts("Wren would send emails if you connected it to a mail server.")["acts_on_external_systems"] == NOT_STATED
+    assert _facts("It could then run shell commands on your server.")["executes_code"] == NOT_STATED
+    assert _facts("Other agents run code; Wren only talks.")["executes_code"] == NOT_STATED
+    # A described step of its own workflow is no condition.
+    assert _facts("Finally, it would go through the checkout process to purchase the items.")["acts_on_external_systems"] == YES
+    assert _facts("Most agents need a sandbox, but Wren runs shell commands directly.")["executes_code"] == YES
+
+
+def test_stated_absences_of_file_writes_and_credentials_are_a_stated_no() -> None:
+    assert _facts("Wren never touches your files.")["writes_files"] == NO
+    assert _facts("Wren is safe: it cannot delete files.")["writes_files"] == NO
+    found = _facts("Wren has no access to your credentials. It files a bug report in the team tracker.")
+    assert found["uses_credentials"] == NO  # a stated no is not overruled by the implication
