@@ -703,3 +703,18 @@ def test_a_personal_api_token_and_memories_added_to_future_chats() -> None:
     profile = _profile(app)
     assert profile.system.kind is Kind.ASSISTANT_APP
     assert _value(profile, FactorKey.PERSISTENT_MEMORY) == 0.5
+
+
+def test_a_video_model_page_that_names_sizes_before_the_noun_and_animates_images() -> None:
+    for tagline in ("Generate 6-second 1080p clips from a text prompt.", "Animate a still photo with a short prompt."):
+        assert _profile(f"# reel-2\n\n{tagline}\n\n## Output\nAn MP4 file.\n").system.kind is Kind.IMAGE_VIDEO_AUDIO_MODEL, tagline
+    describe = "# reel-2\n\nA vision-language model that describes still photos and answers questions about them.\n"
+    assert _profile(describe).system.kind is Kind.TEXT_LLM
+
+
+def test_an_integration_package_that_stores_embeddings_is_a_component_not_an_embedding_model() -> None:
+    text = (
+        "# llamaindex-vault\n\nThis package contains the LlamaIndex integration with Vault, a hosted vector database.\n\n"
+        "`VaultStore` keeps your documents' embeddings in an index and returns the closest ones for a query.\n"
+    )
+    assert _profile(text).system.kind is Kind.MCP_SERVER_OR_TOOL
