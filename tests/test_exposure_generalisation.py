@@ -258,3 +258,33 @@ def test_stated_absences_of_file_writes_and_credentials_are_a_stated_no() -> Non
     assert _facts("Wren is safe: it cannot delete files.")["writes_files"] == NO
     found = _facts("Wren has no access to your credentials. It files a bug report in the team tracker.")
     assert found["uses_credentials"] == NO  # a stated no is not overruled by the implication
+
+
+def test_safeguards_in_many_wordings_are_mitigations_of_their_kind() -> None:
+    cases = {
+        "Network egress is blocked by default.": MitigationKind.SANDBOX,
+        "Execution happens in a Firecracker microVM.": MitigationKind.SANDBOX,
+        "Wren cannot execute code outside its container.": MitigationKind.SANDBOX,
+        "Wren only connects to domains on an approved list.": MitigationKind.ALLOW_LIST,
+        "Role-based permissions let admins restrict which tools each agent can use.": MitigationKind.ACCESS_CONTROL,
+        "Wren requires two-factor authentication for admin accounts.": MitigationKind.ACCESS_CONTROL,
+        "Credentials are scoped per workspace.": MitigationKind.ACCESS_CONTROL,
+        "Every tool call is logged with its arguments and result.": MitigationKind.AUDIT_LOG,
+        "All actions can be undone with one click.": MitigationKind.AUDIT_LOG,
+        "Secrets are never shown to the model.": MitigationKind.GUARDRAIL,
+        "Wren redacts personal data before sending text to the model.": MitigationKind.GUARDRAIL,
+        "Wren has a kill switch that stops every running agent.": MitigationKind.GUARDRAIL,
+        "Tool calls are limited to 100 per run.": MitigationKind.GUARDRAIL,
+        "Wren blocks requests to internal IP addresses.": MitigationKind.GUARDRAIL,
+        "Admins approve new tools before agents can use them.": MitigationKind.APPROVAL_GATE,
+    }
+    for sentence, kind in cases.items():
+        assert kind in _mitigations(sentence), sentence
+    # Signing in through a site's 2FA prompt is the agent using an account, not a safeguard of its own.
+    assert MitigationKind.ACCESS_CONTROL not in _mitigations("Wren handles 2FA prompts on login pages.")
+    assert MitigationKind.SANDBOX not in _mitigations("We recommend running Wren in a sandbox.")
+
+
+def test_not_running_code_outside_a_container_is_no_stated_no() -> None:
+    assert _facts("Wren cannot execute code outside its container.")["executes_code"] != NO
+    assert _facts("Wren cannot execute code.")["executes_code"] == NO
