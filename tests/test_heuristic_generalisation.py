@@ -718,3 +718,15 @@ def test_an_integration_package_that_stores_embeddings_is_a_component_not_an_emb
         "`VaultStore` keeps your documents' embeddings in an index and returns the closest ones for a query.\n"
     )
     assert _profile(text).system.kind is Kind.MCP_SERVER_OR_TOOL
+
+
+def test_a_supervisor_that_decides_which_worker_acts_next_plans_and_is_multi_agent() -> None:
+    text = (
+        "# Loom\n\nLoom is a Python framework for building agents as graphs.\n\n- Supervisor/worker teams: a supervisor agent "
+        "decides which agent acts next\n"
+    )
+    plain = "# Loom\n\nLoom is a Python framework for building agents as graphs.\n"
+    profile, base = _profile(text), _profile(plain)
+    assert profile.system.kind is base.system.kind is Kind.AGENT_FRAMEWORK
+    assert _value(profile, FactorKey.GOAL_DRIVEN_PLANNING) > _value(base, FactorKey.GOAL_DRIVEN_PLANNING)
+    assert _value(profile, FactorKey.MULTI_AGENT_INTERACTIONS) >= 0.5 > _value(base, FactorKey.MULTI_AGENT_INTERACTIONS)
