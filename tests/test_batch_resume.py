@@ -103,6 +103,7 @@ def test_sigint_finishes_in_flight_and_rerun_resumes(batch_setup: tuple[Path, Pa
         index = json.loads((out / "index.json").read_text("utf-8"))
         assert index["counts"]["pending"] == first["pending"]
 
+        server.delay = 0.0  # the delay only keeps requests in flight for the interrupt; the rerun needs none
         process = start(command, tmp_path / "run2.log")
         assert finish(process) == 0, (tmp_path / "run2.log").read_text()
         check_complete(out, listings)
@@ -146,6 +147,7 @@ def test_sigkill_mid_batch_loses_nothing(batch_setup: tuple[Path, Path, list[Pat
             assert all((out / f).is_file() for f in json.loads(files))
         db.close()
 
+        server.delay = 0.0
         process = start(command, tmp_path / "run2.log")
         assert finish(process) == 0, (tmp_path / "run2.log").read_text()
         check_complete(out, listings)
