@@ -730,3 +730,13 @@ def test_a_supervisor_that_decides_which_worker_acts_next_plans_and_is_multi_age
     assert profile.system.kind is base.system.kind is Kind.AGENT_FRAMEWORK
     assert _value(profile, FactorKey.GOAL_DRIVEN_PLANNING) > _value(base, FactorKey.GOAL_DRIVEN_PLANNING)
     assert _value(profile, FactorKey.MULTI_AGENT_INTERACTIONS) >= 0.5 > _value(base, FactorKey.MULTI_AGENT_INTERACTIONS)
+
+
+def test_an_adapter_that_reads_ocr_text_is_a_language_model_not_an_ocr_model() -> None:
+    card = (
+        "---\nlibrary_name: peft\nbase_model: example/Slate-8B-Instruct\n---\n# receipts-lora\n\nA LoRA adapter for "
+        "Slate-8B-Instruct that pulls the merchant, date and total out of OCR text and returns them as JSON.\n"
+    )
+    ocr = "# Glyph-OCR\n\nGlyph is an OCR model that reads printed and handwritten text in scanned pages.\n"
+    assert _profile(card).system.kind is Kind.TEXT_LLM
+    assert _profile(ocr).system.kind is Kind.CLASSIFIER_EMBEDDING_ASR
