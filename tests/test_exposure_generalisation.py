@@ -288,3 +288,16 @@ def test_safeguards_in_many_wordings_are_mitigations_of_their_kind() -> None:
 def test_not_running_code_outside_a_container_is_no_stated_no() -> None:
     assert _facts("Wren cannot execute code outside its container.")["executes_code"] != NO
     assert _facts("Wren cannot execute code.")["executes_code"] == NO
+
+
+def test_nothing_happens_without_you_and_a_review_step_for_every_change_are_default_gates() -> None:
+    for sentence in (
+        "You stay in the loop: nothing is merged without your review.",
+        "Nothing is sent until you approve it.",
+        "Every deployment goes through a human reviewer first.",
+        "Wren acts only after you click Approve in the dashboard.",
+        "Wren drafts the reply and you decide whether to send it.",
+    ):
+        assert _facts(sentence)["human_approval_required"] == YES, sentence
+        assert MitigationKind.APPROVAL_GATE in _mitigations(sentence), sentence
+    assert _facts("Wren pauses and asks you whenever it is unsure.")["human_approval_required"] == NOT_STATED
