@@ -301,3 +301,9 @@ def test_nothing_happens_without_you_and_a_review_step_for_every_change_are_defa
         assert _facts(sentence)["human_approval_required"] == YES, sentence
         assert MitigationKind.APPROVAL_GATE in _mitigations(sentence), sentence
     assert _facts("Wren pauses and asks you whenever it is unsure.")["human_approval_required"] == NOT_STATED
+
+
+def test_restarting_services_acts_outside_only_in_an_infrastructure_context() -> None:
+    assert _facts("Wren restarts failing services and rolls back bad releases.")["acts_on_external_systems"] == YES
+    local = _facts("Wren installs software and restarts services on your laptop.")
+    assert local["acts_on_external_systems"] == local["uses_credentials"] == NOT_STATED
