@@ -17,10 +17,10 @@ from __future__ import annotations
 
 import re
 import sys
-from re import _constants as _c  # type: ignore[attr-defined]
-from re import _parser  # type: ignore[attr-defined]
 from collections.abc import Iterable, Iterator
 from heapq import heapify, heappop, heappush
+from re import _constants as _c  # type: ignore[attr-defined]
+from re import _parser  # type: ignore[attr-defined]
 from typing import Any
 
 from analyzer import regexcache
