@@ -740,3 +740,16 @@ def test_an_adapter_that_reads_ocr_text_is_a_language_model_not_an_ocr_model() -
     ocr = "# Glyph-OCR\n\nGlyph is an OCR model that reads printed and handwritten text in scanned pages.\n"
     assert _profile(card).system.kind is Kind.TEXT_LLM
     assert _profile(ocr).system.kind is Kind.CLASSIFIER_EMBEDDING_ASR
+
+
+def test_the_systems_a_tool_tests_or_monitors_are_not_the_tool() -> None:
+    """'Run the checks against your RAG pipelines or agents that run shell commands' describes what is tested."""
+    pattern = FastPattern.for_rule(r"\brun shell commands\b|\bRAG pipelines?\b")
+    for sentence in (
+        "Run the checks against your RAG pipelines or agents.",
+        "It evaluates your agents that run shell commands.",
+        "Benchmark your own RAG pipeline before release.",
+    ):
+        assert not ScanText(_listing(f"# Probe\n\n{sentence}\n")).find_all(pattern), sentence
+    for own in ("Probe is an agent that can run shell commands.", "It edits files, tests your app and can run shell commands."):
+        assert ScanText(_listing(f"# Probe\n\n{own}\n")).find_all(pattern), own

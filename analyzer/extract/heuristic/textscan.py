@@ -39,10 +39,13 @@ _NOT_PROSE = regexcache.compile(r"!\[[^\[\]\n]*\](?:\([^()\n]*\))?|\]\([^()\n]*\
 # agents that run commands on their own, X only suggests them", "instead of editing files") describes
 # something else up to the end of its clause.
 # A relative clause about other systems ("any agent that supports MCP, including coding agents that run
-# shell commands") describes those systems, not this one.
+# shell commands") describes those systems, not this one, and so do the systems a tool tests or monitors
+# ("run them against your prompts, RAG pipelines or agents", "evaluates your agents"); not "tests / monitors
+# your ...", which a coding or operations agent says of its own work.
 _NEGATION_BEFORE = regexcache.compile(
     r"\b(?:not(?! only\b)|n't|cannot|no(?!-)|without|never|lacks?)\b[^.\n|;]{0,40}$|\b(?:unlike|instead of|rather than|compared (?:to|with)|as opposed to)\b[^.\n|,;:]{0,60}$"
-    r"|\b(?:including|such as|like|any|other)\b[^.\n|;:]{0,50}\b(?:agents?|clients?|assistants?|apps|IDEs|editors|hosts) (?:that|which|who)\b[^.\n|;:]{0,60}$",
+    r"|\b(?:including|such as|like|any|other)\b[^.\n|;:]{0,50}\b(?:agents?|clients?|assistants?|apps|IDEs|editors|hosts) (?:that|which|who)\b[^.\n|;:]{0,60}$"
+    r"|\b(?:against|(?:evaluat|benchmark|red-team)\w*) (?:your|their|any) (?:own )?[^.\n|;:]{0,50}$",
     re.IGNORECASE,
 )
 # A match that is itself a negative statement ("never executes code", a rule for a stated "no") is not
