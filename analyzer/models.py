@@ -15,9 +15,10 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
-SCHEMA_VERSION = "2.1"
+SCHEMA_VERSION = "2.2"
 """2.0: tri-state exposure facts with per-fact evidence, AIVSS range, analyst edits (1.0 is still read).
-2.1: the range also spans each judged factor value by `aivss.range.factor_margin` (2.0 files read as margin 0)."""
+2.1: the range also spans each judged factor value by `aivss.range.factor_margin` (2.0 files read as margin 0).
+2.2: a stated exposure fact may be `implied_by` another stated fact, whose quote it carries (older files: none)."""
 
 
 class _Model(BaseModel):
@@ -254,6 +255,11 @@ class ExposureFact(_Model):
     value: FactValue = Field(description="yes / no as the listing states it (with a quote), not_stated when it depends on the deployment.")
     evidence: list[Evidence] = Field(description="Verified quotes for this fact only; required for a stated yes or no.")
     source: FactSource
+    implied_by: str | None = Field(
+        default=None,
+        max_length=400,
+        description="Set when the quote states another fact that plainly implies this one (rubric): which, and why it follows; None when the quote states this fact itself.",
+    )
 
     @model_validator(mode="after")
     def _stated_has_quote(self) -> ExposureFact:

@@ -132,7 +132,7 @@ class ExposurePoint(NamedTuple):
     """The fact values the point score uses (yes = True), where each came from, and what the range spans."""
 
     values: dict[str, bool]
-    origins: dict[str, str]  # fact → "stated" / "assumed" / "set by analyst"
+    origins: dict[str, str]  # fact → "stated" / "implied" (by another stated fact) / "assumed" / "set by analyst"
     assumptions: list[FactAssumption]
     unstated: list[str]
 
@@ -147,7 +147,7 @@ def exposure_point(profile: AgenticProfile) -> ExposurePoint:
     unstated: list[str] = []
     for name in EXPOSURE_FACTS:
         fact = exposure.fact(name)
-        origins[name] = _ORIGIN[fact.source]
+        origins[name] = "implied" if fact.source is FactSource.STATED and fact.implied_by else _ORIGIN[fact.source]
         if fact.value is FactValue.NOT_STATED:
             values[name], why, by_kind = typical_value(subject, name)
             value = FactValue.YES if values[name] else FactValue.NO

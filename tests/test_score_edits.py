@@ -143,5 +143,5 @@ def test_a_schema_1_0_file_is_read_by_the_cli(capsys: pytest.CaptureFixture[str]
     assert code == 0, err
     data = json.loads(out)
     assert data["schema_version"] == SCHEMA_VERSION
-    assert data["system"]["exposure"]["executes_code"] == {"value": "not_stated", "evidence": [], "source": "assumed"}
+    assert data["system"]["exposure"]["executes_code"] == {"value": "not_stated", "evidence": [], "source": "assumed", "implied_by": None}
     assert data["aivss"]["range"]["low"] <= data["aivss"]["score"] <= data["aivss"]["range"]["high"]

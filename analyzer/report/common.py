@@ -154,8 +154,9 @@ class ExposureRow(NamedTuple):
     fact: str
     label: str
     value: str  # "yes" / "no" / "not stated"
-    source: str  # "stated", "assumed: <why>", "not stated — point assumes no (<why>); the range covers both", "set by analyst (was …)"
+    source: str  # "stated", "implied by …", "assumed: <why>", "not stated — point assumes no (<why>); the range covers both", "set by analyst (was …)"
     quote: str | None
+    implied: bool = False  # a yes that follows from another stated fact; the quote is that fact's
 
 
 def exposure_rows(analysis: Analysis) -> list[ExposureRow]:
@@ -170,7 +171,7 @@ def exposure_rows(analysis: Analysis) -> list[ExposureRow]:
         if fact.source is FactSource.SET_BY_ANALYST:
             source = analyst_text(analysis, f"fact:{name}")
         elif fact.source is FactSource.STATED:
-            source = "stated"
+            source = f"implied by {fact.implied_by}" if fact.implied_by else "stated"
         elif fact.value is FactValue.NOT_STATED:
             point = f"point assumes {assumption.value.value} ({assumption.reason})" if assumption else "not used by the score"
             source = f"{point}; the range covers yes and no"
@@ -178,7 +179,8 @@ def exposure_rows(analysis: Analysis) -> list[ExposureRow]:
             source = f"assumed: {assumption.reason}" if assumption else "assumed"
         if fact.source is FactSource.SET_BY_ANALYST and fact.value is FactValue.NOT_STATED and assumption:
             source += f"; point assumes {assumption.value.value}, the range covers yes and no"
-        rows.append(ExposureRow(name, FACT_LABELS[name], value, source, fact.evidence[0].quote if fact.evidence else None))
+        implied = fact.source is FactSource.STATED and bool(fact.implied_by)
+        rows.append(ExposureRow(name, FACT_LABELS[name], value, source, fact.evidence[0].quote if fact.evidence else None, implied))
     return rows
 
 

@@ -137,13 +137,16 @@ def _concise_exposure(analysis: Analysis, shown: dict[str, str]) -> list[str]:
         return re.sub(r"\s*\([^)]*\)", "", label)  # "holds or uses credentials (API keys, …)" -> "holds or uses credentials"
 
     by_analyst = [r for r in rows if r.source.startswith("set by analyst")]
-    stated_yes = [short(r.label) for r in rows if r.quote and r.value == "yes" and r not in by_analyst]
+    stated_yes = [short(r.label) for r in rows if r.quote and r.value == "yes" and not r.implied and r not in by_analyst]
+    implied_yes = [f"{short(r.label)} ({r.source})" for r in rows if r.implied and r not in by_analyst]
     stated_no = [short(r.label) for r in rows if r.quote and r.value == "no" and r not in by_analyst]
     edited = [f"{short(r.label)}: {r.value}, {r.source}" for r in by_analyst]
     open_facts = [short(r.label) for r in rows if r.value == "not stated" and r not in by_analyst]
     other = [f"{short(r.label)}: {r.value}, {r.source}" for r in rows if not r.quote and r.value != "not stated" and r not in by_analyst]
     if stated_yes:
         out.append(f"- Stated (quotes in `--detail full`): it {text(join(stated_yes))}.")
+    if implied_yes:
+        out.append(f"- Implied: it {text(join(implied_yes))}.")
     if stated_no:
         out.append(f"- Stated as not so: {text(join(stated_no))}.")
     out += [f"- {text(line)}" for line in (*edited, *other)]

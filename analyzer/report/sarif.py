@@ -274,7 +274,8 @@ class _RunBuilder:
         for name in facts:
             fact = system.exposure.fact(str(name))
             if fact.value is FactValue.YES:
-                out += [(f"exposure fact {name}", ev) for ev in fact.evidence]
+                label = f"exposure fact {name}" + (f" (implied by {fact.implied_by})" if fact.implied_by else "")
+                out += [(label, ev) for ev in fact.evidence]
         return out
 
     def stated_drivers(self, keys: Iterable[FactorKey]) -> list[FactorKey]:

@@ -27,7 +27,7 @@ from analyzer.extract.heuristic.fastre import FastPattern
 from analyzer.extract.heuristic.textscan import Match, ScanText
 from analyzer.models import EXPOSURE_FACTS, Evidence, Kind, MitigationKind
 from analyzer.rules import exposure_rules as scoring_exposure_rules
-from analyzer.taxonomy import KIND_GROUPS, expand_kinds
+from analyzer.taxonomy import FACT_LABELS, KIND_GROUPS, expand_kinds
 from analyzer.datafiles import load_data_yaml
 
 RULES_FILE = "exposure_rules.yaml"
@@ -139,6 +139,7 @@ class FactFinding(NamedTuple):
     source: str  # "stated" (a verified quote), "kind" (the rubric's principle for the kind), "not_stated"
     rule: str | None  # id of the phrase rule that decided it
     reason: str
+    implied_by: str | None = None  # the stated fact this one follows from, and why (its quote is that fact's)
 
 
 class MitigationFinding(NamedTuple):
@@ -486,7 +487,8 @@ def find_exposure(
     for imp in rules.implied:
         source, target = facts[imp.source], facts[imp.fact]
         if (imp.kinds is None or kind in imp.kinds) and source.value == YES and source.source == "stated" and source.rule not in imp.unless_rules and target.source != "stated":
-            facts[imp.fact] = FactFinding(imp.fact, YES, source.evidence, "stated", f"implied by {imp.source}", f"{imp.reason} (stated: {source.rule})")
+            implied_by = f"the stated fact that it {FACT_LABELS[imp.source]}; {imp.reason}"
+            facts[imp.fact] = FactFinding(imp.fact, YES, source.evidence, "stated", f"implied by {imp.source}", f"{imp.reason} (stated: {source.rule})", implied_by)
     return ExposureFindings(facts, find_mitigations(scan, kind, rules, blocked, name))
 
 

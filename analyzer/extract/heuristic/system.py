@@ -160,7 +160,7 @@ def exposure_and_mitigations(scan: ScanText, kind: Kind, name: str, blocked: Seq
     for fact_name in EXPOSURE_FACTS:
         f = found.facts[fact_name]
         if f.source == "stated":
-            facts[fact_name] = ExposureFact(value=FactValue(f.value), evidence=list(f.evidence), source=FactSource.STATED)
+            facts[fact_name] = ExposureFact(value=FactValue(f.value), evidence=list(f.evidence), source=FactSource.STATED, implied_by=f.implied_by)
         elif f.value != NOT_STATED:
             facts[fact_name] = ExposureFact(value=FactValue(f.value), evidence=[], source=FactSource.ASSUMED)
         else:
