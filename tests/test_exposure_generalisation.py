@@ -307,3 +307,9 @@ def test_restarting_services_acts_outside_only_in_an_infrastructure_context() ->
     assert _facts("Wren restarts failing services and rolls back bad releases.")["acts_on_external_systems"] == YES
     local = _facts("Wren installs software and restarts services on your laptop.")
     assert local["acts_on_external_systems"] == local["uses_credentials"] == NOT_STATED
+
+
+def test_running_programs_through_a_shell_executes_code() -> None:
+    assert _facts("Worker agents run port scanners and other tools through a shell and read their output.")["executes_code"] == YES
+    assert _facts("Wren executes its helper programs via the terminal.")["executes_code"] == YES
+    assert _facts("Wren runs in your terminal and answers questions about the tools you use.")["executes_code"] == NOT_STATED
