@@ -275,6 +275,11 @@ class ExposureFact(_Model):
     def yes(self) -> bool:
         return self.value is FactValue.YES
 
+    @property
+    def implied(self) -> bool:
+        """A stated value that follows from another stated fact (`implied_by`), not one the quote states."""
+        return self.source is FactSource.STATED and bool(self.implied_by)
+
 
 class ExposureFacts(_Model):
     """Facts that feed the derived CVSS v4.0 vector, each with its own evidence (rubric.md "Exposure facts")."""

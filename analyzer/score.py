@@ -147,7 +147,7 @@ def exposure_point(profile: AgenticProfile) -> ExposurePoint:
     unstated: list[str] = []
     for name in EXPOSURE_FACTS:
         fact = exposure.fact(name)
-        origins[name] = "implied" if fact.source is FactSource.STATED and fact.implied_by else _ORIGIN[fact.source]
+        origins[name] = "implied" if fact.implied else _ORIGIN[fact.source]
         if fact.value is FactValue.NOT_STATED:
             values[name], why, by_kind = typical_value(subject, name)
             value = FactValue.YES if values[name] else FactValue.NO

@@ -135,10 +135,10 @@ def run() -> NoReturn:
 
     The collector runs less often (`GC_THRESHOLD`). At exit CPython garbage-collects every object it
     tracks; with pydantic's and the rule tables' objects that was ~50 ms of each run, a fifth of an
-    offline analysis. `gc.freeze()` first moves them out of
-    that last collection: atexit handlers still run and objects freed by reference counting are still
-    finalized; objects left in reference cycles are released with the process. Not done in `main()`,
-    which tests and scripts call in-process (a frozen object is never collected afterwards).
+    offline analysis. `gc.freeze()` first moves them out of that last collection: atexit handlers still
+    run and objects freed by reference counting are still finalized; objects left in reference cycles are
+    released with the process. Not done in `main()`, which tests and scripts call in-process (a frozen
+    object is never collected afterwards).
     """
     gc.set_threshold(GC_THRESHOLD, *gc.get_threshold()[1:])
     code = main()

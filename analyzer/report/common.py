@@ -171,7 +171,7 @@ def exposure_rows(analysis: Analysis) -> list[ExposureRow]:
         if fact.source is FactSource.SET_BY_ANALYST:
             source = analyst_text(analysis, f"fact:{name}")
         elif fact.source is FactSource.STATED:
-            source = f"implied by {fact.implied_by}" if fact.implied_by else "stated"
+            source = f"implied by {fact.implied_by}" if fact.implied else "stated"
         elif fact.value is FactValue.NOT_STATED:
             point = f"point assumes {assumption.value.value} ({assumption.reason})" if assumption else "not used by the score"
             source = f"{point}; the range covers yes and no"
@@ -179,8 +179,7 @@ def exposure_rows(analysis: Analysis) -> list[ExposureRow]:
             source = f"assumed: {assumption.reason}" if assumption else "assumed"
         if fact.source is FactSource.SET_BY_ANALYST and fact.value is FactValue.NOT_STATED and assumption:
             source += f"; point assumes {assumption.value.value}, the range covers yes and no"
-        implied = fact.source is FactSource.STATED and bool(fact.implied_by)
-        rows.append(ExposureRow(name, FACT_LABELS[name], value, source, fact.evidence[0].quote if fact.evidence else None, implied))
+        rows.append(ExposureRow(name, FACT_LABELS[name], value, source, fact.evidence[0].quote if fact.evidence else None, fact.implied))
     return rows
 
 

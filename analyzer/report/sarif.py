@@ -274,7 +274,7 @@ class _RunBuilder:
         for name in facts:
             fact = system.exposure.fact(str(name))
             if fact.value is FactValue.YES:
-                label = f"exposure fact {name}" + (f" (implied by {fact.implied_by})" if fact.implied_by else "")
+                label = f"exposure fact {name}" + (f" (implied by {fact.implied_by})" if fact.implied else "")
                 out += [(label, ev) for ev in fact.evidence]
         return out
 

@@ -253,7 +253,7 @@ def _exposure(analysis: Analysis, text: str) -> str:
     rows = []
     for name in EXPOSURE_FACTS:
         fact = exposure.fact(name)
-        source = FACT_SOURCE_TEXT[fact.source] if not fact.implied_by else f"implied by {fact.implied_by}"
+        source = f"implied by {fact.implied_by}" if fact.implied else FACT_SOURCE_TEXT[fact.source]
         tag = analyst_mark(analysis, f"fact:{name}") if fact.source is FactSource.SET_BY_ANALYST else f'<span class="status">{esc(source)}</span>'
         about = ExposureFacts.model_fields[name].description or ""
         if fact.value is FactValue.NOT_STATED and name in assumed:

@@ -461,23 +461,22 @@ class FastPattern:
         literals, branches, by_literal, bounded = self.literals, self._branches, self._by_literal, self._bounded
         find = lowered.find
 
-        def next_at(i: int, pos: int) -> int:
-            """Offset of literal i's next occurrence from `pos` where one of its branches can start."""
-            lit, first_is_word = literals[i], bounded[i]
-            n = find(lit, pos, stop)
+        def usable(i: int, n: int) -> int:
+            """From `n`, an occurrence of literal i (or -1), the first where one of its branches can start."""
+            first_is_word = bounded[i]
             if first_is_word is not None:
                 while n > 0 and _is_word(lowered[n - 1]) == first_is_word:
-                    n = find(lit, n + 1, stop)
+                    n = find(literals[i], n + 1, stop)
             return n
+
+        def next_at(i: int, pos: int) -> int:
+            """Offset of literal i's next occurrence from `pos` where one of its branches can start."""
+            return usable(i, find(literals[i], pos, stop))
 
         # The next candidate offset of every literal, in a heap: (offset, literal index), so the literals
         # found at one offset come off it together, in pattern order. Most literals never occur: one find
         # each, and only one found is checked further.
-        heap = [(n, i) for i, lit in enumerate(literals) if (n := find(lit, start, stop)) >= 0]
-        for k, (n, i) in enumerate(heap):
-            if bounded[i] is not None and n > 0 and _is_word(lowered[n - 1]) == bounded[i]:
-                heap[k] = (next_at(i, n + 1), i)
-        heap = [entry for entry in heap if entry[0] >= 0]
+        heap = [(m, i) for i, lit in enumerate(literals) if (n := find(lit, start, stop)) >= 0 and (m := usable(i, n)) >= 0]
         heapify(heap)
         found = 0
         while heap and found < limit:
