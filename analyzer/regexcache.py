@@ -3,9 +3,9 @@
 `re.compile` parses a pattern in pure Python (`re._parser`) and generates its matching code
 (`re._compiler`) in every new process: ~30 ms of each start-up here for the few hundred rule, cue and
 injection patterns an analysis needs. This module keeps what that produces, the SRE code that CPython's
-`re.compile` hands to `_sre.compile`, in the user cache dir (one JSON file per interpreter build, named by
-the exact Python version and SRE magic number; see `analyzer.derived`) and rebuilds the patterns from it
-with `_sre.compile`.
+`re.compile` hands to `_sre.compile`, in the user cache dir (one JSON file per interpreter build and
+package version, named by the exact Python version, the SRE magic number and the version; see
+`analyzer.derived`) and rebuilds the patterns from it with `_sre.compile`.
 
 Derived data only: an entry is written by CPython's own compiler (the steps of `re._compiler.compile`)
 and checked to rebuild the same pattern before it is kept; the file carries the SHA-256 of its entries;
@@ -24,6 +24,7 @@ import sys
 from array import array
 from typing import Any
 
+from analyzer import __version__
 from analyzer.derived import DerivedTable
 
 log = logging.getLogger("analyzer.regexcache")
@@ -46,7 +47,11 @@ except (ImportError, AttributeError):  # pragma: no cover - not CPython
 # as base64 of its code words (a JSON list of a few hundred thousand integers parses ~4x slower).
 Entry = list[Any]
 
-TABLE = DerivedTable(CACHE_SUBDIR, _BUILD)
+# The code depends only on the interpreter, but the table also names the package version: every rule
+# pattern ever compiled stays in it, so without a fresh table per release the patterns of old rules
+# would be parsed at every start-up (a table that had grown over many rule edits took ~1.4% longer to
+# read); the old release's file is removed with the other old builds (`analyzer.derived`).
+TABLE = DerivedTable(CACHE_SUBDIR, None if _BUILD is None else f"{_BUILD}|{__version__}")
 
 
 def compile(pattern: str, flags: int = 0) -> re.Pattern[str]:  # noqa: A001 - re.compile's drop-in

@@ -11,6 +11,7 @@ import hashlib
 import json
 import os
 import re
+import sys
 from pathlib import Path
 
 import pytest
@@ -170,3 +171,12 @@ def test_files_of_old_builds_beyond_the_newest_few_are_removed_when_a_table_is_w
     [current] = [p for p in _files(cache) if not p.name.startswith("old")]
     assert sorted(p.name for p in _files(cache) if p != current) == sorted(p.name for p in old[-derived.KEEP_OTHER_BUILDS:])
     assert regexcache.compile(r"\bagents?\b").search("two agents")  # this build's file still serves
+
+
+def test_the_table_is_one_per_interpreter_build_and_package_version() -> None:
+    # Every rule pattern compiled stays in the table, so a release starts a fresh one: old rules' patterns
+    # are not read at every start-up after an upgrade.
+    from analyzer import __version__
+
+    assert regexcache.TABLE.build is not None and regexcache.TABLE.build.endswith(f"|{__version__}")
+    assert sys.version in regexcache.TABLE.build
